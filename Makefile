@@ -1,0 +1,103 @@
+# copier-mlops: the template's own commands. `make help` lists them.
+# Everything installs itself: the tooling comes from requirements/dev.txt (pinned, hashed) into .venv.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTHON ?= python3
+# The package index generated projects install from: PIP_INDEX_URL when set, else pip's default,
+# computed at run time (no registry host is written in this repository).
+INDEX_URL = $(or $(PIP_INDEX_URL),$(shell $(BIN)/python -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'))
+# The host's Python minor version, for `make demo`, where the template supports it.
+HOST_PYTHON = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+DEMO_PYTHON = $(if $(filter 3.11 3.12 3.13,$(HOST_PYTHON)),$(HOST_PYTHON),3.12)
+DEMO_DIR := demo/my-ml-project
+GEN_DIR := tests/tmp
+GIT_ID := -c user.name="copier-mlops" -c user.email="copier-mlops@example.com"
+
+.PHONY: help
+help: ## List the targets and what they do
+	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Install the template's tooling into .venv (the other targets do it when needed)
+
+.PHONY: test
+test: $(VENV)/.installed ## Run every test: the fast layer (parallel), then the slow layer
+	$(BIN)/pytest -m "not slow" -n auto
+	PATH="$(BIN):$$PATH" $(BIN)/pytest -m slow
+
+.PHONY: test-fast
+test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linters (no installs)
+	$(BIN)/pytest -m "not slow" -n auto
+
+.PHONY: test-slow
+test-slow: $(VENV)/.installed ## Run the slow layer: install generated projects, make ci, act, updates
+	PATH="$(BIN):$$PATH" $(BIN)/pytest -m slow
+
+.PHONY: gen
+gen: $(VENV)/.installed ## Render the template with example-answers.yml into tests/tmp (a git repository)
+	rm -rf $(GEN_DIR)
+	$(BIN)/copier copy --quiet --defaults --vcs-ref HEAD --data-file example-answers.yml \
+		--data package_index_url="$(INDEX_URL)" . $(GEN_DIR)
+	cd $(GEN_DIR) && git init --quiet --initial-branch=main && git add --all \
+		&& git $(GIT_ID) commit --quiet --no-verify -m "Generate from copier-mlops"
+	@echo "Rendered into $(GEN_DIR): run 'make test-setup', then 'make test-ci' (or any test-<target>)."
+
+test-%: $(VENV)/.installed ## Run a target of the project rendered by `make gen`: test-setup, test-ci, ...
+	@test -d $(GEN_DIR) || { echo "error: $(GEN_DIR) does not exist: run 'make gen' first." >&2; exit 1; }
+	cd $(GEN_DIR) && PATH="$(BIN):$$PATH" $(MAKE) $*
+
+.PHONY: demo
+demo: $(VENV)/.installed ## Generate a project with default answers into demo/ and run its lifecycle
+	rm -rf $(DEMO_DIR)
+	$(BIN)/copier copy --quiet --defaults --vcs-ref HEAD --data python_version=$(DEMO_PYTHON) \
+		--data package_index_url="$(INDEX_URL)" . $(DEMO_DIR)
+	cd $(DEMO_DIR) && git init --quiet --initial-branch=main && git add --all \
+		&& git $(GIT_ID) commit --quiet --no-verify -m "Generate from copier-mlops"
+	cd $(DEMO_DIR) && PATH="$(BIN):$$PATH" $(MAKE) setup
+	cd $(DEMO_DIR) && git add poetry.lock && git $(GIT_ID) commit --quiet -m "Lock the dependencies"
+	cd $(DEMO_DIR) && PATH="$(BIN):$$PATH" $(MAKE) ci
+	@echo
+	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci)."
+	@echo "Try next:"
+	@echo "  cd $(DEMO_DIR)"
+	@echo "  make help                          # every target of the generated project"
+	@echo "  poetry run my-ml-project settings  # the CLI, with the settings in effect"
+	@echo "  make docs-serve                    # the project's docs site on http://127.0.0.1:8000"
+
+.PHONY: docs
+docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+.PHONY: bench
+bench: $(VENV)/.installed ## Measure: render time of copier copy (default and all-options answers)
+	$(BIN)/python -m benchmarks
+
+.PHONY: lint
+lint: $(VENV)/.installed ## Lint the template's own Python (ruff) and workflows (actionlint, zizmor)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github
+
+.PHONY: lock
+lock: ## Re-pin the tooling: requirements/dev.in -> requirements/dev.txt (hashed), with pip-tools
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/pip" install --quiet pip-tools && \
+	"$$tmp/bin/pip-compile" --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements/dev.txt requirements/dev.in
+
+.PHONY: clean
+clean: ## Remove the tooling venv, scratch renders and build outputs
+	rm -rf $(VENV) $(GEN_DIR) demo site .pytest_cache .ruff_cache

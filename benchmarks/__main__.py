@@ -1,0 +1,17 @@
+"""`make bench`: run every benchmark and print its figures."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import render
+
+
+def main() -> int:
+    """Print each benchmark's report."""
+    sys.stdout.write(render.run() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

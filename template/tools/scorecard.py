@@ -1,0 +1,70 @@
+"""Write the stage scorecard of a CI run: each gate job, what it checks, and its result.
+
+The scorecard job of ``.github/workflows/ci.yml`` runs this with the results of the jobs it needs
+in ``NEEDS_JSON`` (``${{ toJSON(needs) }}``). The table goes to the run summary
+(``GITHUB_STEP_SUMMARY``), or to stdout outside GitHub Actions. The exit status is 1 when any gate
+did not succeed, so the scorecard is red whenever one of its rows is.
+
+Stdlib only, on purpose: the scorecard needs no project environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+# What each gate job checks, in the order the scorecard lists them. A stage adds its row here when
+# it adds its job to ci.yml.
+GATES: dict[str, str] = {
+    "quality": (
+        "ruff lint and format, mypy, YAML/TOML/JSON validity, whitespace, merge markers, "
+        "secrets, docs build"
+    ),
+    "tests": "pytest with branch coverage (fail under 90%)",
+}
+
+ICONS = {
+    "success": "✅ pass",
+    "failure": "❌ fail",
+    "cancelled": "⏹ cancelled",
+    "skipped": "⏭ skipped",
+}
+
+
+def render(results: dict[str, str]) -> str:
+    """Return the scorecard as a Markdown table, known gates first, then any other job."""
+    names = [name for name in GATES if name in results] + sorted(set(results) - set(GATES))
+    lines = ["## Stage scorecard", "", "| gate | checks | result |", "| --- | --- | --- |"]
+    lines += [
+        f"| `{name}` | {GATES.get(name, '')} | {ICONS.get(results[name], results[name])} |"
+        for name in names
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read the job results, write the scorecard, and return 1 when any gate did not succeed."""
+    del argv  # no options: everything comes from the environment GitHub Actions sets
+    raw = os.environ.get("NEEDS_JSON")
+    if not raw:
+        sys.stderr.write("error: NEEDS_JSON is not set (the CI scorecard job sets it).\n")
+        return 2
+    try:
+        needs = json.loads(raw)
+        results = {name: str(job["result"]) for name, job in needs.items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        sys.stderr.write(f"error: NEEDS_JSON is not a needs context ({error}): {raw[:200]!r}\n")
+        return 2
+    table = render(results)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(table)
+    sys.stdout.write(table)
+    return 0 if all(result == "success" for result in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

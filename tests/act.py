@@ -1,0 +1,102 @@
+"""Run a generated project's workflows under act, on the host and offline.
+
+act runs each job on this machine (``-P ubuntu-latest=-self-hosted``) in a clean environment: a new
+HOME, a PATH without the tests' tooling or pyenv, as on a GitHub runner. Each action a workflow uses,
+apart from ``actions/checkout`` (act copies the work tree for it), is replaced by its stand-in from
+``tests/actions/`` (test doubles for actions that need the network; see the README there).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.helpers import TEMPLATE, which
+
+STAND_INS = TEMPLATE / "tests" / "actions"
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+USES = re.compile(r"uses:\s*([\w.-]+)/([\w.-]+)@([0-9a-f]{40})")
+# Passed through from the tests' environment when set: TLS trust (a proxy may re-sign TLS here) and
+# the caches the session shares.
+PASS_THROUGH = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_CERT",
+    "PIP_INDEX_URL",
+    "POETRY_CACHE_DIR",
+    "PIP_CACHE_DIR",
+)
+
+
+def stand_in_options(project: Path) -> list[str]:
+    """Return the ``--local-repository`` options that replace every remote action the project uses."""
+    options: list[str] = []
+    seen: set[str] = set()
+    for path in sorted((project / ".github").rglob("*.yml")):
+        for owner, name, sha in USES.findall(path.read_text()):
+            ref = f"{owner}/{name}@{sha}"
+            if (owner, name) == ("actions", "checkout") or ref in seen:
+                continue
+            stand_in = STAND_INS / name
+            if not (stand_in / "action.yml").is_file():
+                raise AssertionError(f"{path}: {ref} has no stand-in in {STAND_INS}; add one")
+            options += ["--local-repository", f"{ref}={stand_in}"]
+            seen.add(ref)
+    return options
+
+
+def act_env(extra: dict[str, str]) -> dict[str, str]:
+    """Return the clean environment act runs in."""
+    home = tempfile.mkdtemp(prefix="act-home-")
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    env = {
+        "HOME": home,
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PYENV_ROOT": pyenv_root,
+        "LANG": "C.UTF-8",
+        "NO_COLOR": "1",
+    }
+    env.update({key: os.environ[key] for key in PASS_THROUGH if key in os.environ})
+    env.update(extra)
+    return env
+
+
+def run_act(
+    project: Path,
+    env: dict[str, str],
+    event: str = "push",
+    job: str | None = None,
+    timeout: float = 1800,
+) -> subprocess.CompletedProcess[str]:
+    """Run the project's workflows for ``event`` (or one ``job``) under act; return the result."""
+    args = [
+        which("act"),
+        event,
+        "--platform",
+        "ubuntu-latest=-self-hosted",
+        "--no-cache-server",
+        # One job at a time: jobs share poetry's cache, which is not safe for parallel writers.
+        "--concurrent-jobs",
+        "1",
+        *stand_in_options(project),
+    ]
+    if job:
+        args += ["--job", job]
+    result = subprocess.run(
+        args,
+        cwd=project,
+        env=act_env(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    # Some tools colour their output whatever NO_COLOR says: strip the escape codes.
+    result.stdout = ANSI_ESCAPE.sub("", result.stdout)
+    result.stderr = ANSI_ESCAPE.sub("", result.stderr)
+    return result

@@ -1,0 +1,189 @@
+"""Helpers shared by the template's tests: render the template, run commands, read answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+TOOLS_BIN = Path(sys.executable).parent  # the template's tooling venv: copier, poetry, act, linters
+EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((TEMPLATE / "example-answers.yml").read_text())
+
+# Files every project has, whatever the answers ({package} is the package name).
+BASE_FILES = frozenset(
+    {
+        ".copier-answers.yml",
+        ".editorconfig",
+        ".github/actions/setup/action.yml",
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        ".python-version",
+        "LICENSE",
+        "Makefile",
+        "README.md",
+        "docs/development.md",
+        "docs/index.md",
+        "docs/stages.md",
+        "mkdocs.yml",
+        "poetry.toml",
+        "project.mk",
+        "pyproject.toml",
+        "src/{package}/__init__.py",
+        "src/{package}/__main__.py",
+        "src/{package}/cli.py",
+        "src/{package}/py.typed",
+        "src/{package}/settings.py",
+        "tests/conftest.py",
+        "tests/test_cli.py",
+        "tests/test_scorecard.py",
+        "tests/test_settings.py",
+        "tools/scorecard.py",
+    }
+)
+
+# What each stage adds, cumulatively: its files, its CI gate jobs and its make gate targets. Each stage
+# fills its own entry when it lands; a project at stage N has the base plus the entries of stages 1..N.
+STAGE_FILES: dict[int, frozenset[str]] = {
+    1: frozenset(),
+    2: frozenset(),
+    3: frozenset(),
+    4: frozenset(),
+}
+STAGE_JOBS: dict[int, tuple[str, ...]] = {1: (), 2: (), 3: (), 4: ()}
+BASE_JOBS = ("quality", "tests")
+
+
+def expected_files(stage: int, package: str) -> set[str]:
+    """Return the relative paths a project at ``stage`` must contain, and no others."""
+    files = set(BASE_FILES)
+    for level in range(1, stage + 1):
+        files |= STAGE_FILES[level]
+    return {path.format(package=package) for path in files}
+
+
+def expected_gate_jobs(stage: int) -> list[str]:
+    """Return the CI gate jobs of a project at ``stage``, in workflow order."""
+    jobs = list(BASE_JOBS)
+    for level in range(1, stage + 1):
+        jobs += STAGE_JOBS[level]
+    return jobs
+
+
+def copy_project(dst: Path, src: Path | str = TEMPLATE, vcs_ref: str = "HEAD", **answers: Any) -> Path:
+    """Render the template into ``dst`` with default answers overridden by ``answers``."""
+    copier.run_copy(
+        str(src),
+        dst,
+        data=answers,
+        defaults=True,
+        vcs_ref=vcs_ref,
+        quiet=True,
+        unsafe=False,
+    )
+    return dst
+
+
+def project_files(root: Path) -> set[str]:
+    """Return every file below ``root`` as a POSIX path relative to it, skipping .git."""
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def index_url() -> str:
+    """Return the package index the generated projects install from.
+
+    The environment's ``PIP_INDEX_URL`` when set, else pip's default simple index, computed at run time
+    so that no registry host is written into a file.
+    """
+    configured = os.environ.get("PIP_INDEX_URL")
+    if configured:
+        return configured
+    from pip._internal.models.index import PyPI
+
+    return str(PyPI.simple_url)
+
+
+def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the environment for commands in a generated project: the tooling venv first on PATH.
+
+    Variables of the template's own test run that would change a generated project's behaviour are
+    removed: pytest's and coverage's, the active virtualenv, and ``CI`` (under which `make setup`
+    refuses to write poetry.lock, as a user's first `make setup` must).
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "COV_", "POETRY_ACTIVE", "GITHUB_"))
+        and key not in {"VIRTUAL_ENV", "CI"}
+    }
+    env["PATH"] = f"{TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("NO_COLOR", "1")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    args: Sequence[str | Path],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, capture its output, and fail with that output when ``check`` and it fails."""
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=dict(env) if env is not None else tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"`{' '.join(map(str, args))}` in {cwd} exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-20000:]}\n--- stderr ---\n{result.stderr[-20000:]}"
+        )
+    return result
+
+
+def git_commit_all(repo: Path, message: str) -> None:
+    """Stage every file in ``repo`` and commit it (initialising the repository when needed)."""
+    if not (repo / ".git").exists():
+        run(["git", "init", "--quiet", "--initial-branch=main"], cwd=repo, env=git_env())
+    run(["git", "add", "--all"], cwd=repo, env=git_env())
+    run(["git", "commit", "--quiet", "--no-verify", "-m", message], cwd=repo, env=git_env())
+
+
+def git_env() -> dict[str, str]:
+    """Return an environment in which git commits with a fixed identity."""
+    return tool_env(
+        {
+            "GIT_AUTHOR_NAME": "Test",
+            "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "Test",
+            "GIT_COMMITTER_EMAIL": "test@example.com",
+        }
+    )
+
+
+def which(tool: str) -> str:
+    """Return the path of a tool from the tooling venv, or from PATH."""
+    found = shutil.which(tool, path=f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        raise AssertionError(f"{tool} is not installed: run `make test` (it installs the tooling)")
+    return found

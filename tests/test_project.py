@@ -1,0 +1,146 @@
+"""Slow layer: install generated projects and run their own gates, as a new user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SetUpProject
+from tests.helpers import copy_project, git_commit_all, index_url, run
+
+pytestmark = pytest.mark.slow
+
+
+def test_make_ci_passes_straight_after_copy(default_project: Path, project_env: dict[str, str]) -> None:
+    # when
+    result = run(["make", "ci"], cwd=default_project, env=project_env)
+
+    # then
+    assert "Required test coverage of 90.0% reached" in result.stdout, "coverage should be enforced"
+    assert "Documentation built" in result.stdout + result.stderr, "the docs should build"
+
+
+def test_make_format_leaves_the_project_unchanged(default_project: Path, project_env: dict[str, str]) -> None:
+    # when
+    run(["make", "format"], cwd=default_project, env=project_env)
+
+    # then
+    status = run(["git", "status", "--porcelain"], cwd=default_project, env=project_env).stdout
+    assert status == "", f"the rendered code should already be formatted:\n{status}"
+
+
+def test_pre_commit_passes_on_all_files(default_project: Path, project_env: dict[str, str]) -> None:
+    # when
+    result = run(["poetry", "run", "pre-commit", "run", "--all-files"], cwd=default_project, env=project_env)
+
+    # then
+    assert "Failed" not in result.stdout, result.stdout
+
+
+def test_the_cli_runs_in_the_environment(default_project: Path, project_env: dict[str, str]) -> None:
+    # when
+    result = run(["poetry", "run", "my-ml-project", "settings"], cwd=default_project, env=project_env)
+
+    # then
+    assert '"log_level": "INFO"' in result.stdout, "the console script should print the settings"
+
+
+def test_pre_commit_hook_refuses_a_rej_file(
+    default_project: Path, project_env: dict[str, str], tmp_path: Path
+) -> None:
+    # given a clone with a .rej file left by an update
+    clone = tmp_path / "clone"
+    run(["git", "clone", "--quiet", str(default_project), str(clone)], cwd=tmp_path)
+    (clone / "Makefile.rej").write_text("@@ -1 +1 @@\n-old\n+new\n")
+    run(["git", "add", "Makefile.rej"], cwd=clone)
+
+    # when the hooks run from the original project's environment
+    hook = [str(default_project / ".venv" / "bin" / "pre-commit"), "run", "no-rej-files", "--all-files"]
+    result = run(hook, cwd=clone, env=project_env, check=False)
+
+    # then
+    assert result.returncode == 1, "a .rej file should fail the hooks"
+    assert "could not apply" in result.stdout, "the hook should say what a .rej file is"
+
+
+@pytest.mark.parametrize("python_version", ["3.11", "3.13"])
+def test_each_python_version_passes_ci(
+    set_up_project: SetUpProject, project_env: dict[str, str], python_version: str
+) -> None:
+    # given (3.12, the default, is covered by the tests above)
+    project = set_up_project(python_version=python_version)
+
+    # when
+    run(["make", "ci"], cwd=project, env=project_env)
+
+    # then
+    python = project / ".venv" / "bin" / "python"
+    version = run([python, "--version"], cwd=project, env=project_env).stdout
+    assert version.startswith(f"Python {python_version}."), f"the venv should run {python_version}"
+
+
+def path_without_pyenv(extra: Path) -> str:
+    """Return PATH with ``extra`` first and every pyenv directory removed."""
+    kept = [entry for entry in os.environ["PATH"].split(os.pathsep) if ".pyenv" not in entry]
+    return os.pathsep.join([str(extra), *kept])
+
+
+def test_setup_without_pyenv_uses_a_matching_python_on_path(
+    tmp_path: Path, project_env: dict[str, str]
+) -> None:
+    # given a machine without pyenv, with python3.12 on PATH
+    project = copy_project(tmp_path / "project", package_index_url=index_url())
+    git_commit_all(project, "Generate")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real = run(["pyenv", "prefix", "3.12"], cwd=tmp_path).stdout.strip()
+    (bin_dir / "python3.12").symlink_to(Path(real) / "bin" / "python3.12")
+    poetry = shutil.which("poetry", path=project_env["PATH"])
+    assert poetry is not None
+    (bin_dir / "poetry").symlink_to(poetry)
+    env = {**project_env, "PATH": path_without_pyenv(bin_dir)}
+
+    # when
+    result = run(["make", "setup"], cwd=project, env=env)
+
+    # then
+    assert f"Using {bin_dir / 'python3.12'}" in result.stdout, "setup should use python3.12 from PATH"
+
+
+def test_setup_without_a_matching_python_says_how_to_get_one(
+    tmp_path: Path, project_env: dict[str, str]
+) -> None:
+    # given a machine without pyenv and without python3.13
+    project = copy_project(tmp_path / "project", python_version="3.13")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    poetry = shutil.which("poetry", path=project_env["PATH"])
+    assert poetry is not None
+    (bin_dir / "poetry").symlink_to(poetry)
+    env = {**project_env, "PATH": path_without_pyenv(bin_dir)}
+    if shutil.which("python3.13", path=env["PATH"]):
+        pytest.skip("this machine has python3.13 outside pyenv")
+
+    # when
+    result = run(["make", "setup"], cwd=project, env=env, check=False)
+
+    # then
+    assert result.returncode != 0, "setup should stop"
+    assert "Python 3.13 (from .python-version) was not found" in result.stderr, result.stderr
+    assert "pyenv" in result.stderr, "the message should say how to get that Python"
+    assert not (project / ".venv").exists(), "nothing should be installed"
+
+
+def test_setup_in_ci_refuses_a_missing_lock_file(tmp_path: Path, project_env: dict[str, str]) -> None:
+    # given a project whose poetry.lock was never committed
+    project = copy_project(tmp_path / "project", package_index_url=index_url())
+
+    # when
+    result = run(["make", "setup"], cwd=project, env={**project_env, "CI": "true"}, check=False)
+
+    # then
+    assert result.returncode != 0, "CI should not resolve dependencies on its own"
+    assert "poetry.lock is missing" in result.stderr, result.stderr

@@ -1,0 +1,255 @@
+"""Fast layer: render meaningful answer combinations and check the output without installing anything."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helpers import (
+    EXAMPLE_ANSWERS,
+    TEMPLATE,
+    copy_project,
+    expected_files,
+    expected_gate_jobs,
+    project_files,
+    run,
+    which,
+)
+
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+STAGES = (1, 2, 3, 4)
+MIRROR = "https://packages.example.com/simple"
+
+
+def answer_combinations() -> list[Any]:
+    """Every stage with every Python version; licenses and the mirror rotate across them.
+
+    The full product (96) would render licenses and the mirror against stages they don't interact with;
+    these 12 cover every pair of (stage, Python) and every value of the other questions, plus the
+    example answers (every option on) and names at their longest.
+    """
+    combos = []
+    for index, (stage, python) in enumerate(itertools.product(STAGES, PYTHON_VERSIONS)):
+        answers = {
+            "stage": stage,
+            "python_version": python,
+            "license": LICENSES[index % len(LICENSES)],
+            "package_index_url": MIRROR if index % 2 else "",
+        }
+        combo_id = f"stage{stage}-py{python}-{answers['license']}" + ("-mirror" if index % 2 else "")
+        combos.append(pytest.param(answers, id=combo_id))
+    combos.append(pytest.param(dict(EXAMPLE_ANSWERS), id="example-answers"))
+    long_name = "Customer Lifetime Value And Churn Propensity Forecasting Platform"
+    combos.append(
+        pytest.param(
+            {"project_name": long_name, "description": "A " + "very " * 40 + "long description."},
+            id="long-names",
+        )
+    )
+    quoted = {"project_name": 'The "Quoted" Project: #1', "description": 'Says "hi" & <more>: yes'}
+    combos.append(pytest.param(quoted, id="quotes"))
+    return combos
+
+
+@pytest.fixture(scope="module", params=answer_combinations())
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template rendered with one answer combination."""
+    answers: dict[str, Any] = request.param
+    return copy_project(tmp_path_factory.mktemp("render") / "project", **answers)
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    """Return the answers recorded in a rendered project."""
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def test_file_set_is_exact(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    expected = expected_files(answers["stage"], answers["package_name"])
+    actual = project_files(rendered)
+    assert actual == expected, (
+        f"missing: {sorted(expected - actual)}; unexpected: {sorted(actual - expected)}"
+    )
+
+
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
+
+
+def test_no_leftover_jinja(rendered: Path) -> None:
+    leftovers = []
+    for name in sorted(project_files(rendered)):
+        text = (rendered / name).read_text(encoding="utf-8")
+        # GitHub Actions expressions are ${{ ... }}; strip them before looking for Jinja.
+        text = re.sub(r"\$\{\{[^}]*\}\}", "", text)
+        leftovers += [f"{name}: {match.group(0)!r}" for match in LEFTOVER_JINJA.finditer(text)]
+    assert not leftovers, f"Jinja left in the rendered files: {leftovers}"
+
+
+def test_structured_files_parse(rendered: Path) -> None:
+    for name in sorted(project_files(rendered)):
+        path = rendered / name
+        if path.suffix == ".toml":
+            tomllib.loads(path.read_text())
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(path.read_text())
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+
+
+def test_ruff_check_and_format_pass(rendered: Path) -> None:
+    ruff = which("ruff")
+    run([ruff, "check", "--no-cache", "."], cwd=rendered)
+    run([ruff, "format", "--check", "--no-cache", "."], cwd=rendered)
+
+
+def test_python_versions_agree(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    version = (rendered / ".python-version").read_text().strip()
+    major, minor = version.split(".")
+    requires = tomllib.loads((rendered / "pyproject.toml").read_text())["project"]["requires-python"]
+    setup = yaml.safe_load((rendered / ".github/actions/setup/action.yml").read_text())
+    python_step = next(s for s in setup["runs"]["steps"] if "setup-python" in s.get("uses", ""))
+
+    assert version == answers["python_version"], ".python-version should hold the answer"
+    assert requires == f">={version},<{major}.{int(minor) + 1}", "requires-python pins that minor"
+    assert python_step["with"] == {"python-version-file": ".python-version"}, (
+        "CI should take its Python from .python-version"
+    )
+
+
+def test_package_index_is_poetrys_primary_source(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    sources = tomllib.loads((rendered / "pyproject.toml").read_text())["tool"]["poetry"].get("source", [])
+    if answers["package_index_url"]:
+        assert sources == [{"name": "mirror", "url": answers["package_index_url"], "priority": "primary"}], (
+            "the mirror should be poetry's only, primary source"
+        )
+    else:
+        assert sources == [], "without a mirror, poetry should use its default source"
+
+
+def test_license_matches_answer(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    text = (rendered / "LICENSE").read_text()
+    first_line = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Proprietary": "Copyright (c)",
+    }[answers["license"]]
+    declared = tomllib.loads((rendered / "pyproject.toml").read_text())["project"]["license"]
+    assert text.strip().startswith(first_line), "LICENSE should hold the chosen license"
+    assert declared == (
+        "LicenseRef-Proprietary" if answers["license"] == "Proprietary" else answers["license"]
+    ), "pyproject.toml should declare the license as an SPDX expression"
+
+
+def test_stage_gates_in_ci_and_scorecard(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    workflow = yaml.safe_load((rendered / ".github/workflows/ci.yml").read_text())
+    jobs = workflow["jobs"]
+    gates = expected_gate_jobs(answers["stage"])
+    assert [name for name in jobs if name != "scorecard"] == gates, "one job per adopted gate"
+    assert jobs["scorecard"]["needs"] == gates, "the scorecard should wait for every gate"
+    assert jobs["scorecard"]["if"] == "always()", "the scorecard should run when a gate fails"
+
+
+def test_ci_jobs_call_make_targets_only(rendered: Path) -> None:
+    workflow = yaml.safe_load((rendered / ".github/workflows/ci.yml").read_text())
+    action = yaml.safe_load((rendered / ".github/actions/setup/action.yml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    steps += action["runs"]["steps"]
+    commands = [step["run"] for step in steps if "run" in step]
+    assert commands, "the workflow should run make targets"
+    assert all(re.fullmatch(r"make [a-z-]+", command) for command in commands), commands
+
+
+def test_actions_are_pinned_by_commit_sha(rendered: Path) -> None:
+    uses = []
+    for name in project_files(rendered):
+        if name.startswith(".github/") and name.endswith(".yml"):
+            uses += re.findall(r"uses: (\S+)(.*)", (rendered / name).read_text())
+    remote = [(ref, comment) for ref, comment in uses if not ref.startswith("./")]
+    assert remote, "the workflows should use actions"
+    for ref, comment in remote:
+        assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", ref), f"{ref} is not pinned by SHA"
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{ref} needs its version as a comment"
+
+
+def test_stage_status_page_records_the_stage(rendered: Path) -> None:
+    stage = answers_of(rendered)["stage"]
+    text = (rendered / "docs/stages.md").read_text()
+    assert f"**Adopted: stage {stage}**" in text, "the stages page should say which stage"
+    next_step = f"copier update --data stage={stage + 1}"
+    assert (next_step in text) == (stage < 4), "the page should say how to adopt the next stage"
+
+
+QUOTING = re.compile(r"\{%[^%]*\"[^%]*%\}|\{\{[^}]*\"[^}]*\}\}")
+
+
+def test_template_file_names_follow_the_quoting_rule() -> None:
+    """Jinja in file names uses single quotes only, with the suffix outside any condition."""
+    problems = []
+    for path in (TEMPLATE / "template").rglob("*"):
+        name = path.name
+        if "{" not in name:
+            continue
+        if QUOTING.search(name):
+            problems.append(f"{name}: use single quotes in Jinja file names")
+        if re.search(r"\.jinja\s*\{%", name):
+            problems.append(f"{name}: put the .jinja suffix outside the condition")
+    assert not problems, problems
+
+
+def test_only_files_that_use_answers_are_jinja() -> None:
+    """A .jinja file must contain Jinja; every other file must not, so it stays lintable."""
+    wrong = []
+    for path in (TEMPLATE / "template").rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        has_jinja = bool(re.search(r"(?<!\$)\{\{|\{%", text))
+        if path.name.endswith(".jinja") != has_jinja:
+            wrong.append(str(path.relative_to(TEMPLATE)))
+    assert not wrong, f".jinja suffix and Jinja content disagree: {wrong}"
+
+
+def test_makefile_runs_stage_fragments_and_team_targets(tmp_path: Path) -> None:
+    """make/stage-*.mk fragments add gates that `make ci` runs; project.mk adds the team's targets."""
+    # given a fragment as a stage adds one, and a team target
+    project = copy_project(tmp_path / "project")
+    (project / "make").mkdir()
+    (project / "make" / "stage-9-example.mk").write_text(
+        "STAGE_GATES += stage-example\n\n.PHONY: stage-example\n"
+        "stage-example: ## Example gate\n\t@echo running the example gate\n"
+    )
+    with (project / "project.mk").open("a") as team:
+        team.write("\n.PHONY: notebook\nnotebook: ## Start Jupyter\n\t@echo jupyter\n")
+
+    # when
+    dry_run = run(["make", "--dry-run", "ci"], cwd=project).stdout
+    help_text = run(["make", "help"], cwd=project).stdout
+
+    # then
+    commands = dry_run.splitlines()
+    assert commands[-1] == "echo running the example gate", f"the gate should run last:\n{dry_run}"
+    assert any("mkdocs build --strict" in line for line in commands), "make ci should build the docs"
+    assert "stage-example" in help_text, "make help should list the fragment's targets"
+    assert "notebook" in help_text, "make help should list the team's targets"
+
+
+def test_poetry_accepts_the_pyproject(rendered: Path) -> None:
+    # when
+    result = run([which("poetry"), "check"], cwd=rendered)
+
+    # then
+    assert "All set!" in result.stdout, result.stdout + result.stderr
