@@ -18,6 +18,8 @@ DEMO_PYTHON = $(if $(filter 3.11 3.12 3.13,$(HOST_PYTHON)),$(HOST_PYTHON),3.12)
 DEMO_DIR := demo/my-ml-project
 GEN_DIR := tests/tmp
 GIT_ID := -c user.name="copier-mlops" -c user.email="copier-mlops@example.com"
+# Recipes find the tooling first: copier, and the poetry that generated projects' make targets call.
+export PATH := $(BIN):$(PATH)
 
 .PHONY: help
 help: ## List the targets and what they do
@@ -35,7 +37,7 @@ venv: $(VENV)/.installed ## Install the template's tooling into .venv (the other
 .PHONY: test
 test: $(VENV)/.installed ## Run every test: the fast layer (parallel), then the slow layer
 	$(BIN)/pytest -m "not slow" -n auto
-	PATH="$(BIN):$$PATH" $(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow
 
 .PHONY: test-fast
 test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linters (no installs)
@@ -43,7 +45,7 @@ test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linter
 
 .PHONY: test-slow
 test-slow: $(VENV)/.installed ## Run the slow layer: install generated projects, make ci, act, updates
-	PATH="$(BIN):$$PATH" $(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow
 
 .PHONY: gen
 gen: $(VENV)/.installed ## Render the template with example-answers.yml into tests/tmp (a git repository)
@@ -56,7 +58,7 @@ gen: $(VENV)/.installed ## Render the template with example-answers.yml into tes
 
 test-%: $(VENV)/.installed ## Run a target of the project rendered by `make gen`: test-setup, test-ci, ...
 	@test -d $(GEN_DIR) || { echo "error: $(GEN_DIR) does not exist: run 'make gen' first." >&2; exit 1; }
-	cd $(GEN_DIR) && PATH="$(BIN):$$PATH" $(MAKE) $*
+	cd $(GEN_DIR) && $(MAKE) $*
 
 .PHONY: demo
 demo: $(VENV)/.installed ## Generate a project with default answers into demo/ and run its lifecycle
@@ -65,9 +67,9 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 		--data package_index_url="$(INDEX_URL)" . $(DEMO_DIR)
 	cd $(DEMO_DIR) && git init --quiet --initial-branch=main && git add --all \
 		&& git $(GIT_ID) commit --quiet --no-verify -m "Generate from copier-mlops"
-	cd $(DEMO_DIR) && PATH="$(BIN):$$PATH" $(MAKE) setup
+	cd $(DEMO_DIR) && $(MAKE) setup
 	cd $(DEMO_DIR) && git add poetry.lock && git $(GIT_ID) commit --quiet -m "Lock the dependencies"
-	cd $(DEMO_DIR) && PATH="$(BIN):$$PATH" $(MAKE) ci
+	cd $(DEMO_DIR) && $(MAKE) ci
 	@echo
 	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci)."
 	@echo "Try next:"
