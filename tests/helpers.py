@@ -53,12 +53,47 @@ BASE_FILES = frozenset(
 # What each stage adds, cumulatively: its files, its CI gate jobs and its make gate targets. Each stage
 # fills its own entry when it lands; a project at stage N has the base plus the entries of stages 1..N.
 STAGE_FILES: dict[int, frozenset[str]] = {
-    1: frozenset(),
+    # Stage 1, data in order: the warehouse, the SQL views, the contracts, the data docs.
+    1: frozenset(
+        {
+            ".sqlfluff",
+            "data/sample/activity.csv",
+            "data/sample/customers.csv",
+            "docs/data/datasheet.md",
+            "docs/data/dictionary.md",
+            "make/stage-1-data.mk",
+            "sql/features/customer_features.sql",
+            "sql/staging/stg_activity.sql",
+            "sql/staging/stg_customers.sql",
+            "src/{package}/core/__init__.py",
+            "src/{package}/core/contracts.py",
+            "src/{package}/core/documentation.py",
+            "src/{package}/core/quality.py",
+            "src/{package}/core/sql.py",
+            "src/{package}/io/__init__.py",
+            "src/{package}/io/warehouse.py",
+            "src/{package}/jobs/__init__.py",
+            "src/{package}/jobs/build_data.py",
+            "src/{package}/jobs/check_data.py",
+            "src/{package}/jobs/check_sql.py",
+            "src/{package}/jobs/document_data.py",
+            "tests/core/test_documentation.py",
+            "tests/core/test_quality.py",
+            "tests/core/test_sql.py",
+            "tests/io/test_warehouse.py",
+            "tests/jobs/test_build_data.py",
+            "tests/jobs/test_check_data.py",
+            "tests/jobs/test_document_data.py",
+            "tests/test_cli_data.py",
+            "tests/test_sample_data.py",
+            "tools/sample_data.py",
+        }
+    ),
     2: frozenset(),
     3: frozenset(),
     4: frozenset(),
 }
-STAGE_JOBS: dict[int, tuple[str, ...]] = {1: (), 2: (), 3: (), 4: ()}
+STAGE_JOBS: dict[int, tuple[str, ...]] = {1: ("stage-data",), 2: (), 3: (), 4: ()}
 BASE_JOBS = ("quality", "tests")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,10 +88,15 @@ def test_configuration_block() -> None:
     assert CONFIG["_templates_suffix"] == ".jinja"
     assert CONFIG["_answers_file"] == ".copier-answers.yml"
     assert "_tasks" not in CONFIG, "copy tasks would need --trust; see decision 0002"
-    for path in CONFIG["_skip_if_exists"]:
-        assert (TEMPLATE / "template" / path).exists() or (
-            TEMPLATE / "template" / f"{path}.jinja"
-        ).exists(), f"team-owned {path} is not in the template"
+    sources = {
+        path.relative_to(TEMPLATE / "template").as_posix().removesuffix(".jinja")
+        for path in (TEMPLATE / "template").rglob("*")
+        if path.is_file()
+    }
+    for pattern in CONFIG["_skip_if_exists"]:
+        in_template = pattern.replace("{{ package_name }}", "{{package_name}}")
+        matched = [source for source in sources if fnmatch.fnmatch(source, in_template)]
+        assert matched, f"team-owned {pattern} matches no file of the template"
 
 
 def test_stdlib_list_covers_this_python() -> None:

@@ -227,7 +227,7 @@ def test_makefile_runs_stage_fragments_and_team_targets(tmp_path: Path) -> None:
     """make/stage-*.mk fragments add gates that `make ci` runs; project.mk adds the team's targets."""
     # given a fragment as a stage adds one, and a team target
     project = copy_project(tmp_path / "project")
-    (project / "make").mkdir()
+    (project / "make").mkdir(exist_ok=True)
     (project / "make" / "stage-9-example.mk").write_text(
         "STAGE_GATES += stage-example\n\n.PHONY: stage-example\n"
         "stage-example: ## Example gate\n\t@echo running the example gate\n"

@@ -23,6 +23,10 @@ GATES: dict[str, str] = {
         "secrets, docs build"
     ),
     "tests": "pytest with branch coverage (fail under 90%)",
+    "stage-data": (
+        "SQL lint, SQL schema check, warehouse build, contract checks on every table and view, "
+        "datasheet, data dictionary freshness"
+    ),
 }
 
 ICONS = {

@@ -1,0 +1,1 @@
+"""Pure logic: data contracts, SQL analysis, data quality and data documentation."""

@@ -1,0 +1,1 @@
+"""Side effects: the warehouse and the files the jobs read and write."""

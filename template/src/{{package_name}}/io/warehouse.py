@@ -1,0 +1,143 @@
+"""The warehouse: run a query, write a table, build a view.
+
+One small interface, so that the jobs never depend on the engine: DuckDB, embedded in a file, is the
+default; other engines implement the same three operations.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be reached or used; the message names the setting to change."""
+
+
+class Warehouse(ABC):
+    """A SQL warehouse that the data jobs read from and write to."""
+
+    dialect: str
+
+    @abstractmethod
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run a query and return its rows."""
+
+    @abstractmethod
+    def query_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return its rows as an Arrow table."""
+
+    @abstractmethod
+    def write_table(self, name: str, rows: pa.Table) -> None:
+        """Create or replace table ``name`` with ``rows``, in one transaction."""
+
+    @abstractmethod
+    def create_view(self, name: str, select: str) -> None:
+        """Create or replace view ``name`` as ``select`` (in the warehouse's dialect)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes: all of them are kept, or none when the block raises."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> Warehouse:
+        """Use the warehouse in a ``with`` block, which closes it."""
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the warehouse at the end of the ``with`` block."""
+        self.close()
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB database in one file."""
+
+    dialect = "duckdb"
+
+    def __init__(
+        self, path: Path, *, read_only: bool = False, setting: str = "WAREHOUSE_PATH"
+    ) -> None:
+        """Open (or create) the file at ``path``; ``setting`` is named in errors."""
+        if read_only and not path.exists():
+            raise WarehouseError(
+                f"the warehouse file {path} does not exist: run `make data` to build it, "
+                f"or point {setting} at an existing file"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as error:
+            raise WarehouseError(
+                f"cannot open the warehouse file {path} ({error}); check {setting}"
+            ) from None
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run a query and return its rows."""
+        try:
+            frame: pd.DataFrame = self._connection.sql(sql).df()
+        except duckdb.Error as error:
+            raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+        return frame
+
+    def query_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return its rows as an Arrow table."""
+        try:
+            table: pa.Table = self._connection.sql(sql).to_arrow_table()
+        except duckdb.Error as error:
+            raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+        return table
+
+    def write_table(self, name: str, rows: pa.Table) -> None:
+        """Create or replace table ``name`` with ``rows`` (one statement, so atomic)."""
+        self._connection.register("_incoming", rows)
+        try:
+            # Names come from the contracts, never from input: quoting them is enough.
+            self._connection.execute(
+                f'create or replace table "{name}" as select * from _incoming'  # noqa: S608
+            )
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot write table {name!r}: {error}") from None
+        finally:
+            self._connection.unregister("_incoming")
+
+    def create_view(self, name: str, select: str) -> None:
+        """Create or replace view ``name`` as ``select``."""
+        try:
+            self._connection.execute(f'create or replace view "{name}" as {select}')
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot build view {name!r}: {error}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all of them are kept, or none when the block raises."""
+        self._connection.begin()
+        try:
+            yield
+        except BaseException:
+            self._connection.rollback()
+            raise
+        self._connection.commit()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._connection.close()
+
+
+def connect(path: Path, *, read_only: bool = False, setting: str = "WAREHOUSE_PATH") -> Warehouse:
+    """Open the project's warehouse; ``setting`` names the setting to change when it fails."""
+    return DuckDBWarehouse(path, read_only=read_only, setting=setting)
