@@ -71,6 +71,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/core/quality.py",
             "src/{package}/core/sql.py",
             "src/{package}/io/__init__.py",
+            "src/{package}/io/connection.py",
             "src/{package}/io/warehouse.py",
             "src/{package}/jobs/__init__.py",
             "src/{package}/jobs/build_data.py",
@@ -93,13 +94,18 @@ STAGE_FILES: dict[int, frozenset[str]] = {
     3: frozenset(),
     4: frozenset(),
 }
+# What the warehouse answer adds to stage 1: the connector and its tests against a real server.
+WAREHOUSE_FILES: dict[str, frozenset[str]] = {
+    "duckdb": frozenset(),
+    "postgres": frozenset({"src/{package}/io/postgres.py", "tests/io/test_postgres.py"}),
+}
 STAGE_JOBS: dict[int, tuple[str, ...]] = {1: ("stage-data",), 2: (), 3: (), 4: ()}
 BASE_JOBS = ("quality", "tests")
 
 
-def expected_files(stage: int, package: str) -> set[str]:
+def expected_files(stage: int, package: str, warehouse: str = "duckdb") -> set[str]:
     """Return the relative paths a project at ``stage`` must contain, and no others."""
-    files = set(BASE_FILES)
+    files = set(BASE_FILES) | WAREHOUSE_FILES[warehouse]
     for level in range(1, stage + 1):
         files |= STAGE_FILES[level]
     return {path.format(package=package) for path in files}

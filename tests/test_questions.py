@@ -33,6 +33,7 @@ QUESTIONS = {name: spec for name, spec in CONFIG.items() if not name.startswith(
         pytest.param({"python_version": "3.10"}, "'3.10' is not in", id="python"),
         pytest.param({"license": "GPL"}, "'GPL' is not in", id="license"),
         pytest.param({"stage": 5}, "5 is not in", id="stage"),
+        pytest.param({"warehouse": "oracle"}, "'oracle' is not in", id="warehouse"),
         pytest.param({"package_index_url": "mirror"}, '"mirror" is not a valid package', id="url"),
     ],
 )

@@ -26,13 +26,14 @@ from tests.helpers import (
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 STAGES = (1, 2, 3, 4)
+WAREHOUSES = ("duckdb", "postgres")
 MIRROR = "https://packages.example.com/simple"
 
 
 def answer_combinations() -> list[Any]:
-    """Every stage with every Python version; licenses and the mirror rotate across them.
+    """Every stage with every Python version; licenses, the mirror and the warehouse rotate across them.
 
-    The full product (96) would render licenses and the mirror against stages they don't interact with;
+    The full product (192) renders the other answers against stages they don't interact with;
     these 12 cover every pair of (stage, Python) and every value of the other questions, plus the
     example answers (every option on) and names at their longest.
     """
@@ -43,8 +44,11 @@ def answer_combinations() -> list[Any]:
             "python_version": python,
             "license": LICENSES[index % len(LICENSES)],
             "package_index_url": MIRROR if index % 2 else "",
+            "warehouse": WAREHOUSES[index // 2 % len(WAREHOUSES)],
         }
-        combo_id = f"stage{stage}-py{python}-{answers['license']}" + ("-mirror" if index % 2 else "")
+        combo_id = f"stage{stage}-py{python}-{answers['license']}-{answers['warehouse']}" + (
+            "-mirror" if index % 2 else ""
+        )
         combos.append(pytest.param(answers, id=combo_id))
     combos.append(pytest.param(dict(EXAMPLE_ANSWERS), id="example-answers"))
     long_name = "Customer Lifetime Value And Churn Propensity Forecasting Platform"
@@ -74,7 +78,7 @@ def answers_of(project: Path) -> dict[str, Any]:
 
 def test_file_set_is_exact(rendered: Path) -> None:
     answers = answers_of(rendered)
-    expected = expected_files(answers["stage"], answers["package_name"])
+    expected = expected_files(answers["stage"], answers["package_name"], answers["warehouse"])
     actual = project_files(rendered)
     assert actual == expected, (
         f"missing: {sorted(expected - actual)}; unexpected: {sorted(actual - expected)}"

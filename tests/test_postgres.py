@@ -1,0 +1,102 @@
+"""Slow layer: a project with `warehouse=postgres` passes its gates against a real PostgreSQL server.
+
+The fixture starts a throwaway server (initdb + pg_ctl, on 127.0.0.1 and a free port, trust
+authentication) and stops it after the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SetUpProject
+from tests.helpers import run
+
+pytestmark = pytest.mark.slow
+
+
+def postgres_bin(tool: str) -> str:
+    """Return the path of a PostgreSQL server tool (PATH, or Debian's versioned folder)."""
+    found = shutil.which(tool) or next(
+        (str(path) for path in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"), reverse=True)),
+        None,
+    )
+    if found is None:
+        raise AssertionError(
+            f"{tool} not found: install PostgreSQL's server (Debian: apt-get install postgresql)"
+        )
+    return found
+
+
+def free_port() -> int:
+    """Return a TCP port that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to a PostgreSQL server started for the session."""
+    root = tmp_path_factory.mktemp("postgres")
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    # initdb refuses to run as root: run the server as the postgres user when the tests are root.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    subprocess.run(
+        [*as_user, postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1"
+    pg_ctl = [*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
+    subprocess.run([*pg_ctl, "-o", options, "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+
+
+def test_postgres_project_passes_ci_against_a_real_server(
+    set_up_project: SetUpProject, project_env: dict[str, str], postgres_dsn: str
+) -> None:
+    # given
+    project = set_up_project(warehouse="postgres")
+    env = {
+        **project_env,
+        "MY_ML_PROJECT_POSTGRES_DSN": postgres_dsn,
+        "MY_ML_PROJECT_TEST_POSTGRES_DSN": postgres_dsn,
+    }
+
+    # when
+    result = run(["make", "ci"], cwd=project, env=env)
+
+    # then
+    output = result.stdout + result.stderr
+    assert "tests/io/test_postgres.py ..." in output, "the PostgreSQL tests should run, not skip"
+    assert "Every table and view passes its contract" in output, "stage-data should pass on PostgreSQL"
+
+
+def test_unreachable_postgres_names_the_setting(
+    set_up_project: SetUpProject, project_env: dict[str, str]
+) -> None:
+    # given
+    project = set_up_project(warehouse="postgres")
+    env = {**project_env, "MY_ML_PROJECT_POSTGRES_DSN": "postgresql://127.0.0.1:1/none"}
+
+    # when
+    result = run(["make", "data"], cwd=project, env=env, check=False)
+
+    # then
+    assert result.returncode != 0, "building without a server should fail"
+    assert "check MY_ML_PROJECT_POSTGRES_DSN" in result.stderr, result.stderr
