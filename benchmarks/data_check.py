@@ -88,7 +88,7 @@ def run() -> str:
         ]
         rows = sh(
             [python, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
-             ".sql('select count(*) from customer_features').fetchone()[0])", str(root / "big.duckdb")],
+             ".sql('select count(*) from customer_features').fetchall()[0][0])", str(root / "big.duckdb")],
             project,
             env,
         ).stdout.strip()  # fmt: skip
