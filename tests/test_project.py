@@ -82,6 +82,19 @@ def test_each_python_version_passes_ci(
     assert version.startswith(f"Python {python_version}."), f"the venv should run {python_version}"
 
 
+def test_a_stage_1_project_passes_ci(set_up_project: SetUpProject, project_env: dict[str, str]) -> None:
+    # given a project that starts at the first stage
+    project = set_up_project(stage=1)
+
+    # when
+    result = run(["make", "ci"], cwd=project, env=project_env)
+
+    # then
+    assert "Every table and view passes its contract" in result.stdout + result.stderr, (
+        "the stage 1 gate should run as part of make ci"
+    )
+
+
 def path_without_pyenv(extra: Path) -> str:
     """Return PATH with ``extra`` first and every pyenv directory removed."""
     kept = [entry for entry in os.environ["PATH"].split(os.pathsep) if ".pyenv" not in entry]
