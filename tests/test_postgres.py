@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,9 +43,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_dsn() -> Iterator[str]:
     """A connection string to a PostgreSQL server started for the session."""
-    root = tmp_path_factory.mktemp("postgres")
+    # Not under pytest's temporary folder: the server's user must be able to reach its folder, and
+    # pytest's is private to the user running the tests.
+    root = Path(tempfile.mkdtemp(prefix="copier-mlops-postgres-"))
     data, sockets = root / "data", root / "sockets"
     sockets.mkdir()
     # initdb refuses to run as root: run the server as the postgres user when the tests are root.
@@ -53,18 +56,16 @@ def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
     port = free_port()
-    subprocess.run(
-        [*as_user, postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
-        check=True,
-        capture_output=True,
-    )
+    initdb = [*as_user, postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
+    run(initdb, cwd=root)
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1"
     pg_ctl = [*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
-    subprocess.run([*pg_ctl, "-o", options, "-w", "start"], check=True, capture_output=True)
+    run([*pg_ctl, "-o", options, "-w", "start"], cwd=root)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgres_project_passes_ci_against_a_real_server(
