@@ -83,7 +83,7 @@ docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Measure: render time of copier copy (default and all-options answers)
+bench: $(VENV)/.installed ## Measure: copier copy render time; stage 1 data-check on 1M feature rows
 	$(BIN)/python -m benchmarks
 
 .PHONY: lint
