@@ -75,6 +75,7 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	@echo "Try next:"
 	@echo "  cd $(DEMO_DIR)"
 	@echo "  make help                          # every target of the generated project"
+	@echo "  make data-check                    # the warehouse's tables and views against their contracts"
 	@echo "  poetry run my-ml-project settings  # the CLI, with the settings in effect"
 	@echo "  make docs-serve                    # the project's docs site on http://127.0.0.1:8000"
 
