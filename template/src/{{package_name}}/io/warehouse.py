@@ -7,10 +7,11 @@ default; other engines implement the same three operations.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -88,19 +89,20 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run a query and return its rows."""
-        try:
-            frame: pd.DataFrame = self._connection.sql(sql).df()
-        except duckdb.Error as error:
-            raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+        frame: pd.DataFrame = self._fetch(sql, duckdb.DuckDBPyRelation.df)
         return frame
 
     def query_arrow(self, sql: str) -> pa.Table:
         """Run a query and return its rows as an Arrow table."""
+        table: pa.Table = self._fetch(sql, duckdb.DuckDBPyRelation.to_arrow_table)
+        return table
+
+    def _fetch(self, sql: str, fetch: Callable[[duckdb.DuckDBPyRelation], Any]) -> Any:
+        """Run ``sql`` and fetch its result with ``fetch``; errors say how to build the tables."""
         try:
-            table: pa.Table = self._connection.sql(sql).to_arrow_table()
+            return fetch(self._connection.sql(sql))
         except duckdb.Error as error:
             raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
-        return table
 
     def write_table(self, name: str, rows: pa.Table) -> None:
         """Create or replace table ``name`` with ``rows`` (one statement, so atomic)."""
