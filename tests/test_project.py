@@ -95,6 +95,28 @@ def test_a_stage_1_project_passes_ci(set_up_project: SetUpProject, project_env: 
     )
 
 
+@pytest.mark.parametrize(
+    ("warehouse", "unset"),
+    [("bigquery", "MY_ML_PROJECT_BIGQUERY_PROJECT"), ("snowflake", "MY_ML_PROJECT_SNOWFLAKE_ACCOUNT")],
+)
+def test_a_cloud_warehouse_project_passes_ci_and_names_missing_credentials(
+    set_up_project: SetUpProject, project_env: dict[str, str], warehouse: str, unset: str
+) -> None:
+    # given a project whose warehouse needs credentials that this machine does not have
+    project = set_up_project(stage=1, warehouse=warehouse)
+
+    # when its CI runs, which checks the sample in an embedded DuckDB
+    ci = run(["make", "ci"], cwd=project, env={**project_env, "MY_ML_PROJECT_WAREHOUSE": "duckdb"})
+    # and a user builds the data before setting the credentials
+    data = run(["make", "data"], cwd=project, env=project_env, check=False)
+
+    # then
+    assert "Every table and view passes its contract" in ci.stdout + ci.stderr
+    assert f"tests/io/test_{warehouse}.py" in ci.stdout, "the offline warehouse tests should run"
+    assert data.returncode != 0, "building without credentials should fail"
+    assert f"{unset} is not set" in data.stderr, data.stderr
+
+
 def path_without_pyenv(extra: Path) -> str:
     """Return PATH with ``extra`` first and every pyenv directory removed."""
     kept = [entry for entry in os.environ["PATH"].split(os.pathsep) if ".pyenv" not in entry]

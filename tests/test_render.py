@@ -26,14 +26,14 @@ from tests.helpers import (
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 STAGES = (1, 2, 3, 4)
-WAREHOUSES = ("duckdb", "postgres")
+WAREHOUSES = ("duckdb", "postgres", "bigquery", "snowflake")
 MIRROR = "https://packages.example.com/simple"
 
 
 def answer_combinations() -> list[Any]:
     """Every stage with every Python version; licenses, the mirror and the warehouse rotate across them.
 
-    The full product (192) renders the other answers against stages they don't interact with;
+    The full product (384) renders the other answers against stages they don't interact with;
     these 12 cover every pair of (stage, Python) and every value of the other questions, plus the
     example answers (every option on) and names at their longest.
     """

@@ -16,7 +16,7 @@ from typing import cast
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, ParseError, SchemaError
+from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SchemaError, UnsupportedError
 from sqlglot.optimizer.qualify import qualify
 
 SOURCE_DIALECT = "duckdb"
@@ -36,8 +36,25 @@ class View:
     reads: frozenset[str]
 
     def to_dialect(self, dialect: str) -> str:
-        """Return the view's SELECT in ``dialect``."""
-        return sqlglot.transpile(self.sql, read=SOURCE_DIALECT, write=dialect)[0]
+        """Return the view's SELECT in ``dialect``.
+
+        Raises:
+            SqlError: the SQL uses something ``dialect`` has no equivalent for.
+        """
+        try:
+            return sqlglot.transpile(
+                self.sql, read=SOURCE_DIALECT, write=dialect, unsupported_level=ErrorLevel.RAISE
+            )[0]
+        except UnsupportedError as error:
+            raise SqlError(f"{self.path}: cannot be written in {dialect}'s SQL: {error}") from None
+
+
+def select_all(table: str, dialect: str) -> str:
+    """Return ``select * from table`` in ``dialect``, the name quoted only where it needs to be.
+
+    Left unquoted, a name resolves the way the warehouse stores it (Snowflake upper-cases it).
+    """
+    return sqlglot.select("*").from_(table).sql(dialect=dialect)
 
 
 def parse_view(path: Path) -> View:
