@@ -26,6 +26,8 @@ class Warehouse(ABC):
     """A SQL warehouse that the data jobs read from and write to."""
 
     dialect: str
+    # Where the tables are, without secrets (a file, a schema, a dataset): recorded with runs.
+    location: str = ""
 
     @abstractmethod
     def query(self, sql: str) -> pd.DataFrame:
@@ -80,6 +82,7 @@ class DuckDBWarehouse(Warehouse):
                 f"or point {setting} at an existing file"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.location = str(path)
         try:
             self._connection = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as error:
