@@ -91,7 +91,42 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tools/sample_data.py",
         }
     ),
-    2: frozenset(),
+    # Stage 2, tracking: training, the registry, promotion, the model card, the environment check.
+    2: frozenset(
+        {
+            ".devcontainer/devcontainer.json",
+            ".dockerignore",
+            "Dockerfile",
+            "compose.yaml",
+            "configs/train.yaml",
+            "docs/models/model-card.md",
+            "make/stage-2-tracking.mk",
+            "src/{package}/cli_tracking.py",
+            "src/{package}/core/figures.py",
+            "src/{package}/core/model.py",
+            "src/{package}/core/model_card.py",
+            "src/{package}/core/promotion.py",
+            "src/{package}/core/training.py",
+            "src/{package}/io/provenance.py",
+            "src/{package}/io/registry.py",
+            "src/{package}/jobs/check_tracking.py",
+            "src/{package}/jobs/document_model.py",
+            "src/{package}/jobs/promote.py",
+            "src/{package}/jobs/train.py",
+            "tests/core/test_model_card.py",
+            "tests/core/test_promotion.py",
+            "tests/core/test_training.py",
+            "tests/io/test_provenance.py",
+            "tests/io/test_registry.py",
+            "tests/jobs/test_check_tracking.py",
+            "tests/jobs/test_document_model.py",
+            "tests/jobs/test_promote.py",
+            "tests/jobs/test_train.py",
+            "tests/test_cli_tracking.py",
+            "tests/test_env_check.py",
+            "tools/env_check.py",
+        }
+    ),
     3: frozenset(),
     4: frozenset(),
 }
@@ -104,7 +139,7 @@ WAREHOUSE_FILES: dict[str, frozenset[str]] = {
     "bigquery": STAGED | {"src/{package}/io/bigquery.py", "tests/io/test_bigquery.py"},
     "snowflake": STAGED | {"src/{package}/io/snowflake.py", "tests/io/test_snowflake.py"},
 }
-STAGE_JOBS: dict[int, tuple[str, ...]] = {1: ("stage-data",), 2: (), 3: (), 4: ()}
+STAGE_JOBS: dict[int, tuple[str, ...]] = {1: ("stage-data",), 2: ("stage-tracking",), 3: (), 4: ()}
 BASE_JOBS = ("quality", "tests")
 
 

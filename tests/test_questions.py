@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,10 @@ def test_configuration_block() -> None:
     assert CONFIG["_templates_suffix"] == ".jinja"
     assert CONFIG["_answers_file"] == ".copier-answers.yml"
     assert "_tasks" not in CONFIG, "copy tasks would need --trust; see decision 0002"
+    # A conditional file's name as rendered when its condition holds.
     sources = {
-        path.relative_to(TEMPLATE / "template").as_posix().removesuffix(".jinja")
+        re.sub(r"\{% if [^%]*%\}(.*?)\{% endif %\}", r"\1", path.relative_to(TEMPLATE / "template").as_posix())
+        .removesuffix(".jinja")
         for path in (TEMPLATE / "template").rglob("*")
         if path.is_file()
     }

@@ -27,6 +27,10 @@ GATES: dict[str, str] = {
         "SQL lint, SQL schema check, warehouse build, contract checks on every table and view, "
         "datasheet, data dictionary freshness"
     ),
+    "stage-tracking": (
+        "environment matches .python-version and poetry.lock, training, promotion rule, "
+        "identical results from two trainings, the champion's run records, model card freshness"
+    ),
 }
 
 ICONS = {
