@@ -71,11 +71,13 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	cd $(DEMO_DIR) && git add poetry.lock && git $(GIT_ID) commit --quiet -m "Lock the dependencies"
 	cd $(DEMO_DIR) && $(MAKE) ci
 	@echo
-	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci)."
+	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci):"
+	@echo "its data is built and checked, and its model trained, registered and promoted to champion."
 	@echo "Try next:"
 	@echo "  cd $(DEMO_DIR)"
 	@echo "  make help                          # every target of the generated project"
 	@echo "  make data-check                    # the warehouse's tables and views against their contracts"
+	@echo "  make mlflow-ui                     # the tracked runs and the registered champion, in MLflow's UI"
 	@echo "  poetry run my-ml-project settings  # the CLI, with the settings in effect"
 	@echo "  make docs-serve                    # the project's docs site on http://127.0.0.1:8000"
 
@@ -84,7 +86,7 @@ docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Measure: copier copy render time; stage 1 data-check on 1M feature rows
+bench: $(VENV)/.installed ## Measure: render time; data-check on 1M rows; train on the sample and 1M rows; copy to champion
 	$(BIN)/python -m benchmarks
 
 .PHONY: lint

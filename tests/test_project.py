@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +22,43 @@ def test_make_ci_passes_straight_after_copy(default_project: Path, project_env: 
     # then
     assert "Required test coverage of 90.0% reached" in result.stdout, "coverage should be enforced"
     assert "Documentation built" in result.stdout + result.stderr, "the docs should build"
+
+
+REGISTRY_STATE = """
+import json
+from mlflow import MlflowClient
+client = MlflowClient(tracking_uri="sqlite:///mlruns/mlflow.db")
+champion = client.get_model_version_by_alias("my-ml-project-churn", "champion")
+run = client.get_run(champion.run_id)
+print(json.dumps({
+    "versions": len(client.search_model_versions("name='my-ml-project-churn'")),
+    "champion": str(champion.version),
+    "aliases": sorted(champion.aliases),
+    "decision": champion.tags.get("promotion.decision"),
+    "digest": run.data.tags.get("dataset_digest"),
+    "datasets": [item.dataset.digest for item in run.inputs.dataset_inputs],
+    "git_commit": run.data.tags.get("git_commit"),
+}))
+"""
+
+
+def test_make_ci_leaves_a_registered_champion(default_project: Path, project_env: dict[str, str]) -> None:
+    # given make ci has run (it is cached per session; run it again if this test runs alone)
+    if not (default_project / "mlruns" / "mlflow.db").exists():
+        run(["make", "ci"], cwd=default_project, env=project_env)
+
+    # when the registry is read with the MLflow client, from the project's environment
+    python = str(default_project / ".venv" / "bin" / "python")
+    state = json.loads(run([python, "-c", REGISTRY_STATE], cwd=default_project, env=project_env).stdout)
+
+    # then the gate's training is registered and promoted, with what it was trained on
+    assert state["champion"] == "1", state
+    assert state["aliases"] == ["challenger", "champion"], state
+    assert state["decision"] == "promoted", state
+    assert len(state["digest"]) == 64, "the run should record the data's SHA-256"
+    assert state["datasets"] == [state["digest"][:32]], "the run's dataset should carry the digest"
+    head = run(["git", "rev-parse", "HEAD"], cwd=default_project, env=project_env).stdout.strip()
+    assert state["git_commit"] == head, "the run should record the commit it was trained from"
 
 
 def test_make_format_leaves_the_project_unchanged(default_project: Path, project_env: dict[str, str]) -> None:
@@ -82,17 +120,21 @@ def test_each_python_version_passes_ci(
     assert version.startswith(f"Python {python_version}."), f"the venv should run {python_version}"
 
 
-def test_a_stage_1_project_passes_ci(set_up_project: SetUpProject, project_env: dict[str, str]) -> None:
-    # given a project that starts at the first stage
-    project = set_up_project(stage=1)
+@pytest.mark.parametrize("stage", [1, 2])
+def test_a_project_at_an_early_stage_passes_ci(
+    set_up_project: SetUpProject, project_env: dict[str, str], stage: int
+) -> None:
+    # given a project that starts at stage 1 or 2
+    project = set_up_project(stage=stage)
 
     # when
     result = run(["make", "ci"], cwd=project, env=project_env)
 
     # then
-    assert "Every table and view passes its contract" in result.stdout + result.stderr, (
-        "the stage 1 gate should run as part of make ci"
-    )
+    output = result.stdout + result.stderr
+    assert "Every table and view passes its contract" in output, "the stage 1 gate should run"
+    tracked = "The model card describes the current champion" in output
+    assert tracked == (stage >= 2), "the stage 2 gate runs exactly when the project has stage 2"
 
 
 @pytest.mark.parametrize(
