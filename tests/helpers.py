@@ -127,7 +127,20 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tools/env_check.py",
         }
     ),
-    3: frozenset(),
+    # Stage 3, serving: batch predictions (the online API and the image are still to come).
+    3: frozenset(
+        {
+            "make/stage-3-serving.mk",
+            "src/{package}/cli_serving.py",
+            "src/{package}/core/batch.py",
+            "src/{package}/io/batch_files.py",
+            "src/{package}/io/serving_model.py",
+            "src/{package}/jobs/predict_batch.py",
+            "tests/core/test_batch.py",
+            "tests/jobs/test_predict_batch.py",
+            "tests/test_cli_serving.py",
+        }
+    ),
     4: frozenset(),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
@@ -139,7 +152,12 @@ WAREHOUSE_FILES: dict[str, frozenset[str]] = {
     "bigquery": STAGED | {"src/{package}/io/bigquery.py", "tests/io/test_bigquery.py"},
     "snowflake": STAGED | {"src/{package}/io/snowflake.py", "tests/io/test_snowflake.py"},
 }
-STAGE_JOBS: dict[int, tuple[str, ...]] = {1: ("stage-data",), 2: ("stage-tracking",), 3: (), 4: ()}
+STAGE_JOBS: dict[int, tuple[str, ...]] = {
+    1: ("stage-data",),
+    2: ("stage-tracking",),
+    3: ("stage-serving",),
+    4: (),
+}
 BASE_JOBS = ("quality", "tests")
 
 

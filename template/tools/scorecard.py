@@ -31,6 +31,10 @@ GATES: dict[str, str] = {
         "environment matches .python-version and poetry.lock, training, promotion rule, "
         "identical results from two trainings, the champion's run records, model card freshness"
     ),
+    "stage-serving": (
+        "batch predictions from the champion on the sample: every row predicted or quarantined, "
+        "published atomically"
+    ),
 }
 
 ICONS = {

@@ -37,6 +37,13 @@ class Warehouse(ABC):
     def query_arrow(self, sql: str) -> pa.Table:
         """Run a query and return its rows as an Arrow table."""
 
+    def iter_arrow(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """Run a query and yield its rows in batches of at most ``rows``.
+
+        This default fetches the whole result first; engines that can stream override it.
+        """
+        yield from self.query_arrow(sql).to_batches(max_chunksize=rows)
+
     @abstractmethod
     def write_table(self, name: str, rows: pa.Table) -> None:
         """Create or replace table ``name`` with ``rows``, in one transaction."""
@@ -106,6 +113,14 @@ class DuckDBWarehouse(Warehouse):
             return fetch(self._connection.sql(sql))
         except duckdb.Error as error:
             raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+
+    def iter_arrow(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """Run a query and stream its rows in batches of at most ``rows``: memory stays flat."""
+        try:
+            reader = self._connection.sql(sql).to_arrow_reader(rows)
+        except duckdb.Error as error:
+            raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+        yield from reader
 
     def write_table(self, name: str, rows: pa.Table) -> None:
         """Create or replace table ``name`` with ``rows`` (one statement, so atomic)."""
