@@ -127,12 +127,16 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tools/env_check.py",
         }
     ),
-    # Stage 3, serving: batch predictions (the online API and the image are still to come).
+    # Stage 3, serving: batch predictions and the online API (its image is still to come).
     3: frozenset(
         {
             "make/stage-3-serving.mk",
             "src/{package}/cli_serving.py",
             "src/{package}/core/batch.py",
+            "src/{package}/core/requests.py",
+            "src/{package}/serving/__init__.py",
+            "src/{package}/serving/app.py",
+            "tests/serving/test_app.py",
             "src/{package}/io/batch_files.py",
             "src/{package}/io/serving_model.py",
             "src/{package}/jobs/predict_batch.py",
