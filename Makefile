@@ -78,6 +78,7 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	@echo "  make help                          # every target of the generated project"
 	@echo "  make data-check                    # the warehouse's tables and views against their contracts"
 	@echo "  make mlflow-ui                     # the tracked runs and the registered champion, in MLflow's UI"
+	@echo "  make serve                         # the online API with the champion, on http://127.0.0.1:8000/docs"
 	@echo "  poetry run my-ml-project settings  # the CLI, with the settings in effect"
 	@echo "  make docs-serve                    # the project's docs site on http://127.0.0.1:8000"
 
