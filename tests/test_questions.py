@@ -91,9 +91,9 @@ def test_configuration_block() -> None:
     assert CONFIG["_answers_file"] == ".copier-answers.yml"
     assert "_tasks" not in CONFIG, "copy tasks would need --trust; see decision 0002"
     # A conditional file's name as rendered when its condition holds.
+    condition = re.compile(r"\{% if [^%]*%\}(.*?)\{% endif %\}")
     sources = {
-        re.sub(r"\{% if [^%]*%\}(.*?)\{% endif %\}", r"\1", path.relative_to(TEMPLATE / "template").as_posix())
-        .removesuffix(".jinja")
+        condition.sub(r"\1", path.relative_to(TEMPLATE / "template").as_posix()).removesuffix(".jinja")
         for path in (TEMPLATE / "template").rglob("*")
         if path.is_file()
     }

@@ -61,8 +61,8 @@ def test_ci_workflow_runs_green_under_act(default_project: Path, shared_cache_en
     # then
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"act should pass:\n{output[-15000:]}"
-    jobs = ("quality", "tests", "stage 1 - data", "stage 2 - tracking", "stage 3 - serving", "stage scorecard")
-    for job in jobs:
+    stages = ("stage 1 - data", "stage 2 - tracking", "stage 3 - serving")
+    for job in ("quality", "tests", *stages, "stage scorecard"):
         assert f"[CI/{job}" in output, f"act should have run the {job} job"
     assert "Job failed" not in output, "no job should fail"
     assert "| `tests` | pytest" in output, "the scorecard should list the tests gate"
