@@ -116,10 +116,9 @@ class DuckDBWarehouse(Warehouse):
 
     def iter_arrow(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
         """Run a query and stream its rows in batches of at most ``rows``: memory stays flat."""
-        try:
-            reader = self._connection.sql(sql).to_arrow_reader(rows)
-        except duckdb.Error as error:
-            raise WarehouseError(f"{error}; run `make data` to build the warehouse") from None
+        reader: pa.RecordBatchReader = self._fetch(
+            sql, lambda relation: relation.to_arrow_reader(rows)
+        )
         yield from reader
 
     def write_table(self, name: str, rows: pa.Table) -> None:
