@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import copy_project, git_commit_all, index_url, run, tool_env
+from tools import docker_engine
 
 # Caches shared by every test of a session, and by later sessions: poetry's and pip's downloads.
 CACHE_ROOT = Path(os.environ.get("COPIER_MLOPS_TEST_CACHE", Path.home() / ".cache" / "copier-mlops-tests"))
@@ -31,19 +32,40 @@ def project_env(shared_cache_env: dict[str, str]) -> dict[str, str]:
 
 
 SetUpProject = Callable[..., Path]
+BaseImage = Callable[[str], str]
 
 
 @pytest.fixture(scope="session")
-def set_up_project(tmp_path_factory: pytest.TempPathFactory, project_env: dict[str, str]) -> SetUpProject:
+def docker_base_image() -> Iterator[BaseImage]:
+    """A Docker engine for the session; yields a function that makes `python:X.Y-slim` available.
+
+    Where no engine answers, dockerd is started here and stopped after the session; where no
+    registry is reachable, the base image is built locally (see tools/docker_engine.py).
+    """
+    pid = docker_engine.start_engine()
+    try:
+        yield docker_engine.ensure_base_image
+    finally:
+        if pid is not None:
+            docker_engine.stop_engine(pid)
+
+
+@pytest.fixture(scope="session")
+def set_up_project(
+    tmp_path_factory: pytest.TempPathFactory, project_env: dict[str, str], docker_base_image: BaseImage
+) -> SetUpProject:
     """Factory: render with the given answers, commit, run `make setup`, commit poetry.lock.
 
     Projects are cached per answers for the whole session, so tests that only read a set-up project
-    share one install.
+    share one install. A project at stage 3 or later builds Docker images in `make ci`: the engine
+    and its base image are made ready for it.
     """
     cache: dict[tuple[tuple[str, Any], ...], Path] = {}
 
     def factory(**answers: Any) -> Path:
         answers.setdefault("package_index_url", index_url())
+        if answers.get("stage", 4) >= 3:
+            docker_base_image(answers.get("python_version", "3.12"))
         key = tuple(sorted(answers.items()))
         if key not in cache:
             name = "-".join(f"{k}_{v}" for k, v in key if k != "package_index_url") or "defaults"
