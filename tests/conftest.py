@@ -58,13 +58,14 @@ def set_up_project(
 
     Projects are cached per answers for the whole session, so tests that only read a set-up project
     share one install. A project at stage 3 or later builds Docker images in `make ci`: the engine
-    and its base image are made ready for it.
+    and its base image are made ready for it, unless ``with_docker=False`` (tests that skip the
+    stage gates).
     """
     cache: dict[tuple[tuple[str, Any], ...], Path] = {}
 
-    def factory(**answers: Any) -> Path:
+    def factory(*, with_docker: bool = True, **answers: Any) -> Path:
         answers.setdefault("package_index_url", index_url())
-        if answers.get("stage", 4) >= 3:
+        if with_docker and answers.get("stage", 4) >= 3:
             docker_base_image(answers.get("python_version", "3.12"))
         key = tuple(sorted(answers.items()))
         if key not in cache:

@@ -23,6 +23,7 @@ BASE_FILES = frozenset(
         ".copier-answers.yml",
         ".editorconfig",
         ".github/actions/setup/action.yml",
+        ".github/dependabot.yml",
         ".github/workflows/ci.yml",
         ".gitignore",
         ".pre-commit-config.yaml",
@@ -127,10 +128,12 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tools/env_check.py",
         }
     ),
-    # Stage 3, serving: batch predictions and the online API (its image is still to come).
+    # Stage 3, serving: batch predictions, the online API, and the image that carries both.
     3: frozenset(
         {
+            ".github/workflows/release.yml",
             "make/stage-3-serving.mk",
+            "tools/docker_smoke.py",
             "src/{package}/cli_serving.py",
             "src/{package}/core/batch.py",
             "src/{package}/core/requests.py",

@@ -67,6 +67,8 @@ def test_ci_workflow_runs_green_under_act(default_project: Path, shared_cache_en
     assert "Job failed" not in output, "no job should fail"
     assert "| `tests` | pytest" in output, "the scorecard should list the tests gate"
     assert "| `stage-tracking` |" in output, "the scorecard should list the stage 2 gate"
+    assert "| `stage-serving` |" in output, "the scorecard should list the stage 3 gate"
+    assert "serves my-ml-project-churn version" in output, "stage-serving should run the image's smoke test"
 
 
 @pytest.mark.slow

@@ -1,1 +1,1 @@
-"""The template's own tooling, used by its tests, benchmarks and make demo (not part of generated projects)."""
+"""The template's own tooling: used by its tests, benchmarks and make demo, not generated."""

@@ -17,6 +17,7 @@ Usage, from the repository root (as root, where the engine must be started or in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -26,7 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-STATE_DIR = Path(os.environ.get("COPIER_MLOPS_DOCKER_STATE", Path(tempfile.gettempdir()) / "copier-mlops-docker"))
+STATE_DIR = Path(
+    os.environ.get("COPIER_MLOPS_DOCKER_STATE", Path(tempfile.gettempdir()) / "copier-mlops-docker")
+)
 DOCKERD_PID_FILE = Path("/var/run/docker.pid")
 START_TIMEOUT_S = 60
 # The shared libraries CPython's extension modules link against (ssl, sqlite3, ctypes, bz2, lzma, readline,
@@ -78,10 +81,12 @@ def _apt_install(*packages: str) -> None:
             f"{', '.join(packages)} missing and cannot be installed here (needs root and apt-get): "
             "install Docker (https://docs.docker.com/engine/install/) and start it, then run this again."
         )
-    print(f"Installing {' '.join(packages)} with apt-get", file=sys.stderr)
+    sys.stderr.write(f"Installing {' '.join(packages)} with apt-get\n")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages], check=True, env=env, stdout=subprocess.DEVNULL
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -98,7 +103,11 @@ def start_engine() -> int | None:
     """Start dockerd unless an engine already answers; returns the PID of the one started, else None."""
     if engine_answers():
         return None
-    wanted = [name for name, tool in (("docker.io", "dockerd"), ("docker-compose", "docker-compose")) if not shutil.which(tool)]
+    wanted = [
+        name
+        for name, tool in (("docker.io", "dockerd"), ("docker-compose", "docker-compose"))
+        if not shutil.which(tool)
+    ]
     if wanted:
         _apt_install(*wanted)
     # A killed run leaves its pid file behind, and dockerd refuses to start while it exists.
@@ -110,7 +119,11 @@ def start_engine() -> int | None:
     log_path = STATE_DIR / "dockerd.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            ["dockerd"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            ["dockerd"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -130,10 +143,8 @@ def stop_engine(pid: int) -> None:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _alive(pid):
-        try:
+        with contextlib.suppress(ChildProcessError):  # reap it when it is this process's child
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.2)
     if _alive(pid):
         os.kill(pid, signal.SIGKILL)
@@ -159,7 +170,9 @@ def ensure_base_image(python_version: str) -> str:
 
 def _pyenv_prefix(python_version: str) -> Path:
     if shutil.which("pyenv") is None:
-        raise EngineError(f"building {python_version} base image needs pyenv's CPython {python_version}: install pyenv")
+        raise EngineError(
+            f"building {python_version} base image needs pyenv's CPython {python_version}: install pyenv"
+        )
     found = subprocess.run(["pyenv", "prefix", python_version], capture_output=True, text=True, check=False)
     if found.returncode != 0:
         raise EngineError(f"pyenv has no CPython {python_version}: run 'pyenv install {python_version}'")
@@ -171,12 +184,18 @@ def build_base_image(python_version: str, tag: str) -> None:
     prefix = _pyenv_prefix(python_version)
     if shutil.which("debootstrap") is None:
         _apt_install("debootstrap")
-    print(f"Building the base image {tag} (debootstrap, CPython from {prefix})", file=sys.stderr)
+    sys.stderr.write(f"Building the base image {tag} (debootstrap, CPython from {prefix})\n")
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=STATE_DIR) as work:
         rootfs = Path(work) / "rootfs"
         subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", "bookworm", str(rootfs)],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                "bookworm",
+                str(rootfs),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -184,7 +203,13 @@ def build_base_image(python_version: str, tag: str) -> None:
         # TLS may go through a re-signing proxy: trust what the host trusts.
         if HOST_CA_BUNDLE.is_file():
             shutil.copyfile(HOST_CA_BUNDLE, rootfs / HOST_CA_BUNDLE.relative_to("/"))
-        for trimmed in ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache/apt/archives"):
+        for trimmed in (
+            "usr/share/doc",
+            "usr/share/man",
+            "usr/share/info",
+            "usr/share/locale",
+            "var/cache/apt/archives",
+        ):
             shutil.rmtree(rootfs / trimmed, ignore_errors=True)
         shutil.rmtree(rootfs / "var/lib/apt/lists", ignore_errors=True)
         (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True)
@@ -193,12 +218,15 @@ def build_base_image(python_version: str, tag: str) -> None:
             f"ENV PATH=/usr/local/sbin:/usr/local/bin:{prefix}/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "ENV LANG=C.UTF-8",
             # certifi-based tools (pip, requests) trust the system bundle, as the host's do.
-            f"ENV SSL_CERT_FILE={HOST_CA_BUNDLE} REQUESTS_CA_BUNDLE={HOST_CA_BUNDLE} PIP_CERT={HOST_CA_BUNDLE}",
+            f"ENV SSL_CERT_FILE={HOST_CA_BUNDLE} REQUESTS_CA_BUNDLE={HOST_CA_BUNDLE} "
+            f"PIP_CERT={HOST_CA_BUNDLE}",
             'CMD ["python3"]',
         ]
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         args = [arg for change in changes for arg in ("--change", change)]
-        subprocess.run(["docker", "import", *args, "-", tag], stdin=tar.stdout, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["docker", "import", *args, "-", tag], stdin=tar.stdout, check=True, stdout=subprocess.DEVNULL
+        )
         if tar.stdout is not None:
             tar.stdout.close()
         if tar.wait() != 0:
@@ -226,7 +254,11 @@ def _install_python(rootfs: Path, prefix: Path, python_version: str) -> None:
     bin_dir = rootfs / "usr/local/bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     for name in ("python", "python3", f"python{python_version}", "pip", "pip3"):
-        source = prefix / "bin" / (f"python{python_version}" if name.startswith("python") else f"pip{python_version}")
+        source = (
+            prefix
+            / "bin"
+            / (f"python{python_version}" if name.startswith("python") else f"pip{python_version}")
+        )
         link = bin_dir / name
         link.unlink(missing_ok=True)
         link.symlink_to(source)
@@ -245,13 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "start":
             pid = start_engine()
             if pid is not None:
-                print(pid)
+                sys.stdout.write(f"{pid}\n")
         elif args.command == "stop":
             stop_engine(args.pid)
         else:
-            print(ensure_base_image(args.python_version))
+            sys.stdout.write(f"{ensure_base_image(args.python_version)}\n")
     except (EngineError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        sys.stderr.write(f"error: {error}\n")
         return 1
     return 0
 

@@ -32,8 +32,9 @@ GATES: dict[str, str] = {
         "identical results from two trainings, the champion's run records, model card freshness"
     ),
     "stage-serving": (
-        "batch predictions from the champion on the sample: every row predicted or quarantined, "
-        "published atomically"
+        "batch predictions from the champion on the sample (every row predicted or quarantined, "
+        "published atomically); the runtime image built with the champion baked in, run, ready, "
+        "predicting and counting it in /metrics"
     ),
 }
 
