@@ -141,6 +141,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/serving/app.py",
             "tests/serving/test_app.py",
             "src/{package}/io/batch_files.py",
+            "src/{package}/io/exported_model.py",
             "src/{package}/io/serving_model.py",
             "src/{package}/jobs/predict_batch.py",
             "tests/core/test_batch.py",
