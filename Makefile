@@ -95,7 +95,7 @@ docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Measure: render time; data-check on 1M rows; train on the sample and 1M rows; copy to champion
+bench: $(VENV)/.installed ## Measure: render; data-check on 1M rows; train; copy to champion; API and batch vs MLflow; image
 	$(BIN)/python -m benchmarks
 
 .PHONY: lint

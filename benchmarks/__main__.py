@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import data_check, render, train
+from benchmarks import data_check, render, serving, train
 from benchmarks.project import big_warehouse, new_project
 
 
@@ -20,7 +20,9 @@ def main() -> int:
         big = big_warehouse(project, scratch)
         sys.stdout.write(data_check.run(project, big) + "\n\n")
         sys.stdout.flush()
-        sys.stdout.write(train.run(project, big, scratch) + "\n")
+        sys.stdout.write(train.run(project, big, scratch) + "\n\n")
+        sys.stdout.flush()
+        sys.stdout.write(serving.run(project, big, scratch) + "\n")
     return 0
 
 

@@ -137,6 +137,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/cli_serving.py",
             "src/{package}/core/batch.py",
             "src/{package}/core/requests.py",
+            "src/{package}/core/scorer.py",
             "src/{package}/serving/__init__.py",
             "src/{package}/serving/app.py",
             "tests/serving/test_app.py",
@@ -145,6 +146,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/io/serving_model.py",
             "src/{package}/jobs/predict_batch.py",
             "tests/core/test_batch.py",
+            "tests/core/test_scorer.py",
             "tests/jobs/test_predict_batch.py",
             "tests/test_cli_serving.py",
         }

@@ -75,7 +75,7 @@ def engine_answers() -> bool:
         return False
 
 
-def _apt_install(*packages: str) -> None:
+def apt_install(*packages: str) -> None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise EngineError(
             f"{', '.join(packages)} missing and cannot be installed here (needs root and apt-get): "
@@ -109,7 +109,7 @@ def start_engine() -> int | None:
         if not shutil.which(tool)
     ]
     if wanted:
-        _apt_install(*wanted)
+        apt_install(*wanted)
     # A killed run leaves its pid file behind, and dockerd refuses to start while it exists.
     if DOCKERD_PID_FILE.exists():
         stale = DOCKERD_PID_FILE.read_text().strip()
@@ -183,7 +183,7 @@ def build_base_image(python_version: str, tag: str) -> None:
     """Build a stand-in for the official slim image with debootstrap and pyenv's CPython, tagged `tag`."""
     prefix = _pyenv_prefix(python_version)
     if shutil.which("debootstrap") is None:
-        _apt_install("debootstrap")
+        apt_install("debootstrap")
     sys.stderr.write(f"Building the base image {tag} (debootstrap, CPython from {prefix})\n")
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=STATE_DIR) as work:
