@@ -142,6 +142,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/core/scorer.py",
             "src/{package}/serving/__init__.py",
             "src/{package}/serving/app.py",
+            "tests/serving/conftest.py",
             "tests/serving/test_api_schema.py",
             "tests/serving/test_app.py",
             "src/{package}/io/batch_files.py",
