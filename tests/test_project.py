@@ -137,7 +137,10 @@ def test_compose_serves_the_api_and_mlflow(default_project: Path, project_env: d
     try:
         health = wait_for("http://127.0.0.1:5000/health")
         wait_for("http://127.0.0.1:8000/ready")
-        record = {"plan": "basic", "country": "US", "age": 30, "monthly_fee": 9.99, "tenure_days": 100}
+        record = {
+            **{"plan": "basic", "country": "US", "age": 30, "monthly_fee": 9.99, "tenure_days": 100},
+            **{"sessions_90d": 12, "minutes_90d": 95.5, "tickets_90d": 1},
+        }
         answer = post_json("http://127.0.0.1:8000/predict", {"records": [record]})
     finally:
         down = run(["make", "compose-down"], cwd=default_project, env=project_env, check=False)
