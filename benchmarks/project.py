@@ -80,6 +80,9 @@ def new_project(scratch: Path) -> Project:
     """Render the default answers into ``scratch`` and install them, timing each step."""
     env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("CI", None)
+    # As on a user's machine, Python writes the bytecode of what it imports (some machines forbid
+    # it, and every process would then recompile scikit-learn and MLflow).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     project = Project(scratch / "project", env)
     project.steps["copier copy"] = timed(
         [str(TOOLS_BIN / "copier"), "copy", "--quiet", "--defaults", "--vcs-ref", "HEAD",

@@ -72,27 +72,30 @@ def test_postgres_project_passes_ci_against_a_real_server(
     set_up_project: SetUpProject, project_env: dict[str, str], postgres_dsn: str
 ) -> None:
     # given
-    project = set_up_project(warehouse="postgres")
+    project = set_up_project(warehouse="postgres", with_docker=False)
     env = {
         **project_env,
         "MY_ML_PROJECT_POSTGRES_DSN": postgres_dsn,
         "MY_ML_PROJECT_TEST_POSTGRES_DSN": postgres_dsn,
     }
 
-    # when
-    result = run(["make", "ci"], cwd=project, env=env)
+    # when CI runs with the data gate (the other gates do not depend on the warehouse, and run in
+    # the default project's tests), then a model scores the PostgreSQL feature view in batch
+    result = run(["make", "ci", "STAGE_GATES=stage-data"], cwd=project, env=env)
+    batch = run(["make", "train", "promote", "predict-batch"], cwd=project, env=env)
 
     # then
     output = result.stdout + result.stderr
     assert "tests/io/test_postgres.py ..." in output, "the PostgreSQL tests should run, not skip"
     assert "Every table and view passes its contract" in output, "stage-data should pass on PostgreSQL"
+    assert "1500 rows in, 1500 predicted, 0 quarantined" in batch.stderr, batch.stderr[-3000:]
 
 
 def test_unreachable_postgres_names_the_setting(
     set_up_project: SetUpProject, project_env: dict[str, str]
 ) -> None:
     # given
-    project = set_up_project(warehouse="postgres")
+    project = set_up_project(warehouse="postgres", with_docker=False)
     env = {**project_env, "MY_ML_PROJECT_POSTGRES_DSN": "postgresql://127.0.0.1:1/none"}
 
     # when
