@@ -71,11 +71,18 @@ def run_act(
     event: str = "push",
     job: str | None = None,
     timeout: float = 1800,
+    workflow: str = "ci.yml",
 ) -> subprocess.CompletedProcess[str]:
-    """Run the project's workflows for ``event`` (or one ``job``) under act; return the result."""
+    """Run one of the project's workflows for ``event`` (or one ``job``) under act; return the result.
+
+    One workflow only: act does not apply a trigger's tag filter to a branch push, so it would run
+    the release workflow too.
+    """
     args = [
         which("act"),
         event,
+        "--workflows",
+        str(Path(".github") / "workflows" / workflow),
         "--platform",
         "ubuntu-latest=-self-hosted",
         "--no-cache-server",
