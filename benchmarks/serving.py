@@ -128,8 +128,9 @@ def wrk(url: str, body: Path, concurrency: int, scratch: Path) -> Load:
     if "Non-2xx" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    # The latency distribution's lines (other lines end in percentages too).
+    p50 = _milliseconds(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
     return Load(rate, p50, p99)
 
 
