@@ -49,9 +49,8 @@ def stand_in_options(project: Path) -> list[str]:
     return options
 
 
-def act_env(extra: dict[str, str]) -> dict[str, str]:
-    """Return the clean environment act runs in."""
-    home = tempfile.mkdtemp(prefix="act-home-")
+def act_env(home: str, extra: dict[str, str]) -> dict[str, str]:
+    """Return the clean environment act runs in, with ``home`` as its HOME."""
     pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     env = {
         "HOME": home,
@@ -93,16 +92,17 @@ def run_act(
     ]
     if job:
         args += ["--job", job]
-    result = subprocess.run(
-        args,
-        cwd=project,
-        env=act_env(env),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="act-home-") as home:
+        result = subprocess.run(
+            args,
+            cwd=project,
+            env=act_env(home, env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     # Some tools colour their output whatever NO_COLOR says: strip the escape codes.
     result.stdout = ANSI_ESCAPE.sub("", result.stdout)
     result.stderr = ANSI_ESCAPE.sub("", result.stderr)
