@@ -246,10 +246,16 @@ def _strip_debug_symbols(prefix: Path) -> None:
         path
         for pattern in ("bin/python3.*", "lib/libpython3*.so*", "lib/python3.*/lib-dynload/*.so")
         for path in prefix.glob(pattern)
-        if path.is_file() and not path.is_symlink() and path.read_bytes()[:4] == b"\x7fELF"
+        if path.is_file() and not path.is_symlink() and _is_elf(path)
     ]
     if binaries:
         subprocess.run([strip, "--strip-unneeded", *map(str, binaries)], check=True)
+
+
+def _is_elf(path: Path) -> bool:
+    """Whether `path` is an ELF binary (not a script such as `python3.X-config`), by its first bytes."""
+    with path.open("rb") as file:
+        return file.read(4) == b"\x7fELF"
 
 
 def _install_python(rootfs: Path, prefix: Path, python_version: str) -> None:
