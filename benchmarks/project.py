@@ -8,15 +8,15 @@ kernel's accounting of the child.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.environment import TOOLS_BIN, index_url, tool_env
+
 TEMPLATE = Path(__file__).resolve().parents[1]
-TOOLS_BIN = Path(sys.executable).parent
 PREFIX = "MY_ML_PROJECT_"
 CUSTOMERS = 1_000_000
 # Runs a command and prints the peak resident memory (KiB) of the largest process it waited for.
@@ -24,15 +24,6 @@ PEAK = (
     "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
 )
-
-
-def index_url() -> str:
-    """The package index the project installs from (PIP_INDEX_URL, else pip's default)."""
-    if os.environ.get("PIP_INDEX_URL"):
-        return os.environ["PIP_INDEX_URL"]
-    from pip._internal.models.index import PyPI
-
-    return str(PyPI.simple_url)
 
 
 def sh(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -78,11 +69,7 @@ class Project:
 
 def new_project(scratch: Path) -> Project:
     """Render the default answers into ``scratch`` and install them, timing each step."""
-    env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("CI", None)
-    # As on a user's machine, Python writes the bytecode of what it imports (some machines forbid
-    # it, and every process would then recompile scikit-learn and MLflow).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = tool_env()
     project = Project(scratch / "project", env)
     project.steps["copier copy"] = timed(
         [str(TOOLS_BIN / "copier"), "copy", "--quiet", "--defaults", "--vcs-ref", "HEAD",

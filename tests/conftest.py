@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import copy_project, git_commit_all, index_url, run, tool_env
+from tests.helpers import copy_project, git_commit_all, run, tool_env
 from tools import docker_engine
+from tools.environment import index_url
 
 # Caches shared by every test of a session, and by later sessions: poetry's and pip's downloads.
 CACHE_ROOT = Path(os.environ.get("COPIER_MLOPS_TEST_CACHE", Path.home() / ".cache" / "copier-mlops-tests"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,9 @@ from typing import Any
 import copier
 import yaml
 
+from tools.environment import TOOLS_BIN, tool_env
+
 TEMPLATE = Path(__file__).resolve().parents[1]
-TOOLS_BIN = Path(sys.executable).parent  # the template's tooling venv: copier, poetry, act, linters
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((TEMPLATE / "example-answers.yml").read_text())
 
 # Files every project has, whatever the answers ({package} is the package name).
@@ -218,42 +218,6 @@ def project_files(root: Path) -> set[str]:
         for path in root.rglob("*")
         if path.is_file() and ".git" not in path.relative_to(root).parts
     }
-
-
-def index_url() -> str:
-    """Return the package index the generated projects install from.
-
-    The environment's ``PIP_INDEX_URL`` when set, else pip's default simple index, computed at run time
-    so that no registry host is written into a file.
-    """
-    configured = os.environ.get("PIP_INDEX_URL")
-    if configured:
-        return configured
-    from pip._internal.models.index import PyPI
-
-    return str(PyPI.simple_url)
-
-
-def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return the environment for commands in a generated project: the tooling venv first on PATH.
-
-    Variables of the template's own test run that would change a generated project's behaviour are
-    removed: pytest's and coverage's, the active virtualenv, ``CI`` (under which `make setup`
-    refuses to write poetry.lock, as a user's first `make setup` must), and
-    ``PYTHONDONTWRITEBYTECODE``, which some machines set and users rarely do: without bytecode,
-    every process of a project recompiles its imports (seconds each for scikit-learn and MLflow).
-    """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "COV_", "POETRY_ACTIVE", "GITHUB_"))
-        and key not in {"VIRTUAL_ENV", "CI", "PYTHONDONTWRITEBYTECODE"}
-    }
-    env["PATH"] = f"{TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("NO_COLOR", "1")
-    if extra:
-        env.update(extra)
-    return env
 
 
 def run(

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import SetUpProject
-from tests.helpers import copy_project, git_commit_all, index_url, run
+from tests.helpers import copy_project, git_commit_all, run
+from tools.environment import index_url
 
 pytestmark = pytest.mark.slow
 
