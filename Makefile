@@ -14,11 +14,14 @@ PYTHON ?= python3
 INDEX_URL = $(or $(PIP_INDEX_URL),$(shell $(BIN)/python -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'))
 # The host's Python minor version, for `make demo`, where the template supports it.
 HOST_PYTHON = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-DEMO_PYTHON = $(if $(filter 3.11 3.12 3.13,$(HOST_PYTHON)),$(HOST_PYTHON),3.12)
-DEMO_DIR := demo/my-ml-project
+DEMO_PYTHON ?= $(if $(filter 3.11 3.12 3.13,$(HOST_PYTHON)),$(HOST_PYTHON),3.12)
+# The demo's folder and Python: `make demo DEMO_DIR=... DEMO_PYTHON=3.X` (the tests set both).
+DEMO_DIR ?= demo/my-ml-project
 GEN_DIR := tests/tmp
 GIT_ID := -c user.name="copier-mlops" -c user.email="copier-mlops@example.com"
 # Recipes find the tooling first: copier, and the poetry that generated projects' make targets call.
+# USER_PATH is the caller's own, for the hints that tell what works in their shell afterwards.
+USER_PATH := $(PATH)
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help
@@ -63,18 +66,21 @@ test-%: $(VENV)/.installed ## Run a target of the project rendered by `make gen`
 .PHONY: demo
 demo: $(VENV)/.installed ## Generate a project with default answers into demo/ and run its lifecycle
 	rm -rf $(DEMO_DIR)
+	@# The template's absolute path, not ".": the answers file records it, and `copier update` run
+	@# inside the project resolves it from there.
 	$(BIN)/copier copy --quiet --defaults --vcs-ref HEAD --data python_version=$(DEMO_PYTHON) \
-		--data package_index_url="$(INDEX_URL)" . $(DEMO_DIR)
+		--data package_index_url="$(INDEX_URL)" "$(CURDIR)" $(DEMO_DIR)
 	cd $(DEMO_DIR) && git init --quiet --initial-branch=main && git add --all \
 		&& git $(GIT_ID) commit --quiet --no-verify -m "Generate from copier-mlops"
-	cd $(DEMO_DIR) && $(MAKE) setup
+	$(MAKE) -C $(DEMO_DIR) setup
 	cd $(DEMO_DIR) && git add poetry.lock && git $(GIT_ID) commit --quiet -m "Lock the dependencies"
 	@# make ci ends with the image's smoke test (stage 3), which needs a Docker engine and the base
-	@# image: started and built here when missing, the engine stopped again at the end.
-	@pid="$$($(BIN)/python tools/docker_engine.py start)"; \
-		trap '[ -z "$$pid" ] || $(BIN)/python tools/docker_engine.py stop "$$pid"' EXIT; \
-		$(BIN)/python tools/docker_engine.py base-image $(DEMO_PYTHON) >/dev/null; \
-		cd $(DEMO_DIR) && $(MAKE) ci
+	@# image: started and built here when missing; an engine started here is stopped again at the end,
+	@# one that was already running is left alone.
+	@engine="$(CURDIR)/tools/docker_engine.py"; pid="$$($(BIN)/python "$$engine" start)"; \
+		trap '[ -z "$$pid" ] || $(BIN)/python "$$engine" stop "$$pid"' EXIT; \
+		$(BIN)/python "$$engine" base-image $(DEMO_PYTHON) >/dev/null; \
+		$(MAKE) -C $(DEMO_DIR) ci
 	@echo
 	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci):"
 	@echo "its data is built and checked; its model trained, registered and promoted to champion; the"
@@ -82,6 +88,9 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	@echo "$$(basename $(DEMO_DIR)):latest, whose container answered the prediction printed above."
 	@echo "Try next:"
 	@echo "  cd $(DEMO_DIR)"
+	@# The project's make targets call poetry: the template's own, unless the user's shell has one.
+	@if ! PATH="$(USER_PATH)" command -v poetry copier >/dev/null 2>&1; then \
+		echo "  export PATH=\"$(BIN):\$$PATH\"     # poetry (and copier), from the template's tooling"; fi
 	@echo "  make help                          # every target of the generated project"
 	@echo "  make data-check                    # the warehouse's tables and views against their contracts"
 	@echo "  make mlflow-ui                     # the tracked runs and the registered champion, in MLflow's UI"
@@ -89,6 +98,12 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	@echo "  make docker-run                    # the same API from the image (needs a running Docker engine)"
 	@echo "  poetry run my-ml-project settings  # the CLI, with the settings in effect"
 	@echo "  make docs-serve                    # the project's docs site on http://127.0.0.1:8000"
+	@if [ -z "$$(git status --porcelain)" ]; then \
+		echo "  copier check-update                # whether the template has a newer version (copier update takes it)"; \
+	else \
+		echo "(The template has uncommitted changes: the demo records a commit that only copier's scratch copy"; \
+		echo "had, so copier update cannot find it there. Commit, then run make demo again, to try updates.)"; \
+	fi
 
 .PHONY: docs
 docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)

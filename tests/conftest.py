@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import copy_project, git_commit_all, run, tool_env
+from tests.helpers import TEMPLATE, copy_project, git_commit_all, run, tool_env
 from tools import docker_engine
-from tools.environment import index_url
+from tools.environment import TOOLS_BIN, index_url
 
 # Caches shared by every test of a session, and by later sessions: poetry's and pip's downloads.
 CACHE_ROOT = Path(os.environ.get("COPIER_MLOPS_TEST_CACHE", Path.home() / ".cache" / "copier-mlops-tests"))
@@ -82,7 +84,51 @@ def set_up_project(
     return factory
 
 
+@dataclass(frozen=True)
+class Demo:
+    """What `make demo` left: the project, its output, and whether an engine answered before and after."""
+
+    project: Path
+    result: subprocess.CompletedProcess[str]
+    engine_before: bool
+    engine_after: bool
+
+
+def user_env(project_env: dict[str, str]) -> dict[str, str]:
+    """The environment of a user's shell: the project's, without the template's tooling on PATH."""
+    path = [entry for entry in project_env["PATH"].split(os.pathsep) if Path(entry) != TOOLS_BIN]
+    return {**project_env, "PATH": os.pathsep.join(path)}
+
+
 @pytest.fixture(scope="session")
-def default_project(set_up_project: SetUpProject) -> Path:
-    """A project generated with the default answers, set up and committed."""
-    return set_up_project()
+def demo(tmp_path_factory: pytest.TempPathFactory, project_env: dict[str, str]) -> Demo:
+    """`make demo`, the README's first command, run once for the session, from a user's shell.
+
+    It runs before anything else of the session starts a Docker engine (see
+    pytest_collection_modifyitems), so on a machine where none runs, it starts one and must stop it.
+    Its project is the session's default project: generated with the default answers on Python
+    3.12, set up, committed, and through `make ci`.
+    """
+    project = tmp_path_factory.mktemp("demo") / "my-ml-project"
+    engine_before = docker_engine.engine_answers()
+    command = ["make", "demo", f"DEMO_DIR={project}", "DEMO_PYTHON=3.12"]
+    result = run(command, cwd=TEMPLATE, env=user_env(project_env), check=False, timeout=3600)
+    return Demo(project, result, engine_before, docker_engine.engine_answers())
+
+
+@pytest.fixture(scope="session")
+def default_project(demo: Demo, docker_base_image: BaseImage) -> Path:
+    """The project `make demo` generated with the default answers, set up, committed, after `make ci`.
+
+    The Docker engine is (re)started for the tests that use it, after the demo stopped its own.
+    """
+    assert demo.result.returncode == 0, (
+        f"make demo failed:\n{demo.result.stdout[-15000:]}\n{demo.result.stderr[-15000:]}"
+    )
+    docker_base_image("3.12")
+    return demo.project
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests of `make demo` first, so that it meets the machine as a user's session would."""
+    items.sort(key=lambda item: "demo" not in getattr(item, "fixturenames", ()))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -272,3 +275,24 @@ def which(tool: str) -> str:
     if found is None:
         raise AssertionError(f"{tool} is not installed: run `make test` (it installs the tooling)")
     return found
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 120) -> bytes:
+    """Return the body of the first 200 answer from ``url``; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    problem = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                return bytes(answer.read())
+        except OSError as error:
+            problem = str(error)
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s: {problem}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SetUpProject
-from tests.helpers import run
+from tests.helpers import free_port, run
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +32,6 @@ def postgres_bin(tool: str) -> str:
             f"{tool} not found: install PostgreSQL's server (Debian: apt-get install postgresql)"
         )
     return found
-
-
-def free_port() -> int:
-    """Return a TCP port that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -249,6 +249,7 @@ def test_makefile_runs_stage_fragments_and_team_targets(tmp_path: Path) -> None:
     assert any("mkdocs build --strict" in line for line in commands), "make ci should build the docs"
     assert "stage-example" in help_text, "make help should list the fragment's targets"
     assert "notebook" in help_text, "make help should list the team's targets"
+    assert "$(" not in help_text, f"make help should show values, not make variables:\n{help_text}"
 
 
 def test_poetry_accepts_the_pyproject(rendered: Path) -> None:
