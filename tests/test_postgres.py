@@ -96,3 +96,25 @@ def test_unreachable_postgres_names_the_setting(
     # then
     assert result.returncode != 0, "building without a server should fail"
     assert "check MY_ML_PROJECT_POSTGRES_DSN" in result.stderr, result.stderr
+
+
+def test_without_a_server_only_the_server_tests_skip(
+    set_up_project: SetUpProject, project_env: dict[str, str]
+) -> None:
+    # given no server to test against
+    project = set_up_project(warehouse="postgres", with_docker=False)
+    env = {name: value for name, value in project_env.items() if "POSTGRES_DSN" not in name}
+
+    # when
+    result = run(
+        ["poetry", "run", "pytest", "tests/io/test_postgres.py", "-rA", "--no-cov", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
+    )
+
+    # then the test that needs no server runs; the others say why they skip
+    assert "PASSED tests/io/test_postgres.py::test_unreachable_server_names_the_setting" in result.stdout, (
+        result.stdout
+    )
+    assert "1 passed, 2 skipped" in result.stdout, result.stdout
+    assert "no PostgreSQL server to test against" in result.stdout, result.stdout
