@@ -202,7 +202,7 @@ OLD_RELEASE_EDITS = {
         # 0.2.0 drops a package: `make setup` removes it from the environment.
         ('pytest = ">=8.3,<10"\n', 'pytest = ">=8.3,<10"\ntypes-pyyaml = ">=6"\n'),
     ],
-    ".pre-commit-config.yaml": [
+    "template/.pre-commit-config.yaml": [
         (
             "      - id: detect-secrets\n"
             "        name: no secrets (detect-secrets)\n"
@@ -221,7 +221,7 @@ def dependency_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the template tagged 0.1.0 (other dependencies) and 0.2.0 (the template as it is)."""
     root = copy_template(tmp_path_factory)
     for name, edits in OLD_RELEASE_EDITS.items():
-        path = root / "template" / name if not name.startswith("template/") else root / name
+        path = root / name
         text = path.read_text(encoding="utf-8")
         for old, new in edits:
             assert text.count(old) == 1, f"{name} should contain {old!r} once: update this test"
@@ -230,8 +230,7 @@ def dependency_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git_commit_all(root, "Template 0.1.0")
     run(["git", "tag", "0.1.0"], cwd=root, env=git_env())
     for name in OLD_RELEASE_EDITS:
-        relative = name if name.startswith("template/") else f"template/{name}"
-        shutil.copy2(TEMPLATE / relative, root / relative)
+        shutil.copy2(TEMPLATE / name, root / name)
     git_commit_all(root, "Template 0.2.0")
     run(["git", "tag", "0.2.0"], cwd=root, env=git_env())
     return root
@@ -319,11 +318,12 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     run(["git", "add", "--all"], cwd=project, env=env)
     early = run(["git", "commit", "--quiet", "-m", "Too early"], cwd=project, env=env, check=False)
     # and the user runs the steps the update printed
-    outputs = [run(step, cwd=project, env=env).stdout for step in steps]
+    results = [run(step, cwd=project, env=env) for step in steps]
 
     # then
     assert early.returncode != 0, "committing before `make setup` should fail a hook"
-    setup = outputs[steps.index(["make", "setup"])]
+    assert "detect-secrets" in early.stdout + early.stderr, "the hook of the new package should fail"
+    setup = results[steps.index(["make", "setup"])].stdout
     assert "poetry.lock was stale" in setup, f"`make setup` should say it re-resolved the lock:\n{setup}"
     new_pins = locked_versions(project)
     assert "detect-secrets" in new_pins, "the lock should pin the package 0.2.0 added"
@@ -331,6 +331,9 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     kept = {name: old_pins[name] for name in old_pins.keys() & new_pins.keys()}
     assert kept == {name: new_pins[name] for name in kept}, "re-resolving should keep every pin that fits"
     assert "types-pyyaml" not in installed_packages(project), "the environment should drop it too"
+    # (this is also the slow layer's `make ci` of a stage 1 project: test_project.py runs stage 3's)
+    ci = results[steps.index(["make", "ci"])]
+    assert "Every table and view passes its contract" in ci.stdout + ci.stderr, "stage 1's gate should run"
     status = run(["git", "status", "--porcelain"], cwd=project, env=env).stdout
     assert status == "", f"every change should be committed:\n{status}"
     changed = run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, env=env).stdout
