@@ -188,11 +188,14 @@ def test_each_python_version_passes_lint_tests_and_docs(
     assert version.startswith(f"Python {python_version}."), f"the venv should run {python_version}"
 
 
-@pytest.mark.parametrize("stage", [1, 3])
+# Stage 1's `make ci` runs in tests/test_update.py, on a stage 1 project updated across a dependency
+# change to the template as it is; a second stage 1 install here would cost minutes for little more
+# (its lock resolved afresh, where that one keeps an older pin).
+@pytest.mark.parametrize("stage", [3])
 def test_a_project_at_an_earlier_stage_passes_ci(
     set_up_project: SetUpProject, project_env: dict[str, str], stage: int
 ) -> None:
-    # given a project that starts at stage 1 or 3 (stage 2 is part of both 3 and 4)
+    # given a project that starts at stage 3 (stage 2 is part of 3 and 4)
     project = set_up_project(stage=stage)
 
     # when

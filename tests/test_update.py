@@ -2,12 +2,15 @@
 
 The tests work on a temporary copy of the template, versioned there as 0.1.0 (the template as it is)
 and 0.2.0 (0.1.0 plus a change to a template-owned file and to a team-owned one), so that they check
-the update mechanism itself, whatever the template's own release history.
+the update mechanism itself, whatever the template's own release history. The slow tests update a
+set-up project across a release that changes the dependencies, by the steps the update prints.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import tomllib
 from pathlib import Path
 
 import copier
@@ -24,17 +27,24 @@ from tests.helpers import (
     project_files,
     run,
 )
+from tools.environment import index_url
 
 NEW_TARGET = "\n.PHONY: hello\nhello: ## Say hello (added by template version 0.2.0)\n\t@echo hello\n"
 TEAM_README_CHANGE = "\nA line the template added to README.md in 0.2.0.\n"
 
 
-@pytest.fixture(scope="module")
-def versioned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the template in its own repository, tagged 0.1.0 and 0.2.0."""
+def copy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Copy the template's working tree (uncommitted changes included) into a new folder."""
     root = tmp_path_factory.mktemp("template") / "copier-mlops"
     ignore = shutil.ignore_patterns(".git", ".venv", "tmp", "demo", "site", "__pycache__", "*_cache")
     shutil.copytree(TEMPLATE, root, ignore=ignore)
+    return root
+
+
+@pytest.fixture(scope="module")
+def versioned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the template in its own repository, tagged 0.1.0 and 0.2.0."""
+    root = copy_template(tmp_path_factory)
     git_commit_all(root, "Template 0.1.0")
     run(["git", "tag", "0.1.0"], cwd=root, env=git_env())
 
@@ -54,11 +64,29 @@ def generate(template: Path, destination: Path, ref: str, **answers: object) -> 
     return destination
 
 
-def update(project: Path, ref: str | None = None, **data: object) -> None:
+def update(project: Path, ref: str | None = None, quiet: bool = True, **data: object) -> None:
     """Run `copier update` non-interactively, like `copier update --defaults [--data ...]`."""
     copier.run_update(
-        project, data=data, defaults=True, overwrite=True, vcs_ref=ref, quiet=True, unsafe=False
+        project, data=data, defaults=True, overwrite=True, vcs_ref=ref, quiet=quiet, unsafe=False
     )
+
+
+def printed_steps(output: str) -> list[list[str]]:
+    """Return the commands listed under "Next steps" in copier's output, as argument lists.
+
+    The message after update is the one place that says what to run: the tests run what it prints.
+    """
+    lines = output.splitlines()
+    starts = [index for index, line in enumerate(lines) if line.startswith("Next steps")]
+    assert starts, f"the message should list the next steps:\n{output}"
+    steps = []
+    for line in lines[starts[-1] + 1 :]:
+        if not line.strip() and not steps:
+            continue
+        if not line.startswith("  "):
+            break
+        steps.append(shlex.split(line, comments=True))
+    return steps
 
 
 def conflict_leftovers(project: Path) -> list[str]:
@@ -118,6 +146,28 @@ def test_conflicting_edit_in_a_template_owned_file_is_marked(
     assert "hello:" in text, "the template's lines should be there too"
 
 
+def test_the_message_after_update_lists_the_steps_in_the_order_that_works(
+    versioned_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    project = generate(versioned_template, tmp_path / "project", "0.1.0")
+    capsys.readouterr()
+
+    # when
+    update(project, "0.2.0", quiet=False)
+
+    # then the lock and the environment are brought in line before the gates and the commit, whose
+    # hooks run the tools of the environment
+    steps = [step[:2] for step in printed_steps(capsys.readouterr().err)]
+    assert steps == [
+        ["git", "diff"],
+        ["make", "setup"],
+        ["make", "ci"],
+        ["git", "add"],
+        ["git", "commit"],
+    ], "review, set up, check, then commit"
+
+
 def test_raising_the_stage_by_update(versioned_template: Path, tmp_path: Path) -> None:
     # given a project that started at stage 1
     project = generate(versioned_template, tmp_path / "project", "0.2.0", stage=1)
@@ -137,3 +187,154 @@ def test_raising_the_stage_by_update(versioned_template: Path, tmp_path: Path) -
         assert workflow["jobs"]["scorecard"]["needs"] == expected_gate_jobs(stage)
         assert f"**Adopted: stage {stage}**" in (project / "docs" / "stages.md").read_text()
         assert conflict_leftovers(project) == [], "adopting a stage should not conflict"
+
+
+# A release that changes the dependencies, as most template releases do: 0.1.0 is the template with
+# three differences in its dependencies, 0.2.0 the template as it is.
+OLD_RELEASE_EDITS = {
+    # An older upper bound: the project locks pre-commit-hooks 5, and the update allows 6 but must
+    # not upgrade it (nor anything else) while it re-resolves the lock.
+    "template/pyproject.toml.jinja": [
+        ('pre-commit-hooks = ">=5,<7"', 'pre-commit-hooks = ">=5,<6"'),
+        # 0.2.0 adds a package that a hook needs, like a release whose code imports a new package:
+        # the hooks find it only once `make setup` has installed it.
+        ('detect-secrets = ">=1.5,<2"\n', ""),
+        # 0.2.0 drops a package: `make setup` removes it from the environment.
+        ('pytest = ">=8.3,<10"\n', 'pytest = ">=8.3,<10"\ntypes-pyyaml = ">=6"\n'),
+    ],
+    "template/.pre-commit-config.yaml": [
+        (
+            "      - id: detect-secrets\n"
+            "        name: no secrets (detect-secrets)\n"
+            "        entry: poetry run detect-secrets-hook\n"
+            "        language: unsupported\n"
+            "        types: [text]\n"
+            "        exclude: ^poetry\\.lock$\n",
+            "",
+        )
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def dependency_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the template tagged 0.1.0 (other dependencies) and 0.2.0 (the template as it is)."""
+    root = copy_template(tmp_path_factory)
+    for name, edits in OLD_RELEASE_EDITS.items():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in edits:
+            assert text.count(old) == 1, f"{name} should contain {old!r} once: update this test"
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    git_commit_all(root, "Template 0.1.0")
+    run(["git", "tag", "0.1.0"], cwd=root, env=git_env())
+    for name in OLD_RELEASE_EDITS:
+        shutil.copy2(TEMPLATE / name, root / name)
+    git_commit_all(root, "Template 0.2.0")
+    run(["git", "tag", "0.2.0"], cwd=root, env=git_env())
+    return root
+
+
+def user_env(project_env: dict[str, str]) -> dict[str, str]:
+    """Return the environment of a user's shell: the session's caches and a git identity."""
+    return {**project_env, **{key: git_env()[key] for key in git_env() if key.startswith("GIT_")}}
+
+
+def locked_versions(project: Path) -> dict[str, str]:
+    """Return the version poetry.lock pins for each package."""
+    lock = tomllib.loads((project / "poetry.lock").read_text(encoding="utf-8"))
+    return {package["name"]: package["version"] for package in lock["package"]}
+
+
+def installed_packages(project: Path) -> set[str]:
+    """Return the names of the packages installed in the project's environment, in lower case."""
+    script = "import importlib.metadata as m; print(*(d.metadata['Name'] for d in m.distributions()))"
+    names = run([project / ".venv" / "bin" / "python", "-c", script], cwd=project).stdout
+    return {name.lower() for name in names.split()}
+
+
+@pytest.fixture(scope="module")
+def project_at_old_release(
+    dependency_release: Path, tmp_path_factory: pytest.TempPathFactory, project_env: dict[str, str]
+) -> tuple[Path, str]:
+    """A project generated from 0.1.0, set up and committed as a user does; and that commit.
+
+    Stage 1: the update path does not depend on the stage, and stage 1's `make ci` is the cheapest
+    (no training, no image).
+    """
+    project = tmp_path_factory.mktemp("old-release") / "project"
+    copy_project(project, src=dependency_release, vcs_ref="0.1.0", stage=1, package_index_url=index_url())
+    env = user_env(project_env)
+    run(["git", "init", "--quiet", "--initial-branch=main"], cwd=project, env=env)
+    run(["make", "setup"], cwd=project, env=env)
+    run(["git", "add", "--all"], cwd=project, env=env)
+    run(["git", "commit", "--quiet", "-m", "Generate from copier-mlops 0.1.0"], cwd=project, env=env)
+    commit = run(["git", "rev-parse", "HEAD"], cwd=project, env=env).stdout.strip()
+    return project, commit
+
+
+@pytest.mark.slow
+def test_setup_in_ci_refuses_a_lock_that_an_update_made_stale(
+    project_at_old_release: tuple[Path, str], tmp_path: Path, project_env: dict[str, str]
+) -> None:
+    # given a clone of the set-up project, updated to a release that changed the dependencies
+    origin, commit = project_at_old_release
+    project = tmp_path / "clone"
+    env = user_env(project_env)
+    run(["git", "clone", "--quiet", origin, project], cwd=tmp_path, env=env)
+    run(["git", "reset", "--quiet", "--hard", commit], cwd=project, env=env)
+    update(project, "0.2.0")
+    lock = (project / "poetry.lock").read_text(encoding="utf-8")
+
+    # when CI sets it up
+    result = run(["make", "setup"], cwd=project, env={**env, "CI": "true"}, check=False)
+
+    # then
+    assert result.returncode != 0, "CI should not resolve dependencies on its own"
+    assert (
+        "poetry.lock does not match pyproject.toml: run `make setup` locally and commit poetry.lock"
+        in result.stderr
+    ), result.stderr
+    assert (project / "poetry.lock").read_text(encoding="utf-8") == lock, "the lock should be left as is"
+
+
+@pytest.mark.slow
+def test_update_across_a_dependency_change_by_the_printed_steps(
+    project_at_old_release: tuple[Path, str],
+    project_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given a set-up project from 0.1.0
+    project, _ = project_at_old_release
+    env = user_env(project_env)
+    old_pins = locked_versions(project)
+    capsys.readouterr()
+
+    # when it takes 0.2.0, whose dependencies differ
+    update(project, "0.2.0", quiet=False)
+    steps = printed_steps(capsys.readouterr().err)
+    # (committing straight away fails: a hook needs a package that only `make setup` installs)
+    run(["git", "add", "--all"], cwd=project, env=env)
+    early = run(["git", "commit", "--quiet", "-m", "Too early"], cwd=project, env=env, check=False)
+    # and the user runs the steps the update printed
+    results = [run(step, cwd=project, env=env) for step in steps]
+
+    # then
+    assert early.returncode != 0, "committing before `make setup` should fail a hook"
+    assert "detect-secrets" in early.stdout + early.stderr, "the hook of the new package should fail"
+    setup = results[steps.index(["make", "setup"])].stdout
+    assert "poetry.lock was stale" in setup, f"`make setup` should say it re-resolved the lock:\n{setup}"
+    new_pins = locked_versions(project)
+    assert "detect-secrets" in new_pins, "the lock should pin the package 0.2.0 added"
+    assert "types-pyyaml" not in new_pins, "the lock should drop the package 0.2.0 removed"
+    kept = {name: old_pins[name] for name in old_pins.keys() & new_pins.keys()}
+    assert kept == {name: new_pins[name] for name in kept}, "re-resolving should keep every pin that fits"
+    assert "types-pyyaml" not in installed_packages(project), "the environment should drop it too"
+    # (this is also the slow layer's `make ci` of a stage 1 project: test_project.py runs stage 3's)
+    ci = results[steps.index(["make", "ci"])]
+    assert "Every table and view passes its contract" in ci.stdout + ci.stderr, "stage 1's gate should run"
+    status = run(["git", "status", "--porcelain"], cwd=project, env=env).stdout
+    assert status == "", f"every change should be committed:\n{status}"
+    changed = run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, env=env).stdout
+    assert "poetry.lock" in changed.split(), "the re-resolved lock should be committed with the update"
