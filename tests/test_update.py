@@ -333,7 +333,10 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     assert "types-pyyaml" not in installed_packages(project), "the environment should drop it too"
     # (this is also the slow layer's `make ci` of a stage 1 project: test_project.py runs stage 3's)
     ci = results[steps.index(["make", "ci"])]
-    assert "Every table and view passes its contract" in ci.stdout + ci.stderr, "stage 1's gate should run"
+    ci_output = ci.stdout + ci.stderr
+    assert "Every table and view passes its contract" in ci_output, "stage 1's gate should run"
+    assert "The model card describes" not in ci_output, "a stage 1 project has no stage 2 gate"
+    assert "serves my-ml-project-churn" not in ci_output, "a stage 1 project has no stage 3 gate"
     status = run(["git", "status", "--porcelain"], cwd=project, env=env).stdout
     assert status == "", f"every change should be committed:\n{status}"
     changed = run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, env=env).stdout
