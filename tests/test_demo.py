@@ -70,8 +70,7 @@ def test_the_try_next_lines_work_as_printed(demo: Demo, project_env: dict[str, s
     assert result.returncode == 0, f"the lines should work as printed:\n{script}\n{output[-8000:]}"
     assert "Every table and view passes its contract" in output, "make data-check should run"
     assert '"serving_alias": "champion"' in result.stdout, "the CLI should print the settings"
-    if template_is_clean():
-        assert "Project is up-to-date" in output, "copier should find the template the project came from"
+    assert "Unknown revision" not in output, "copier should find the template the project came from"
     assert "$(" not in result.stdout, "make help should show values, not make variables"
 
     # and make serve, on a free port, answers with the champion
