@@ -6,21 +6,37 @@ dictionary in the docs. Later stages validate training input, API requests and b
 same contracts.
 
 A contract's docstring describes the table; each ``Field`` has a ``description`` for the dictionary.
+Checks that span a whole table or several tables (a minimum row count, a column whose values must
+exist in another table) are declared with the table, in ``TABLES``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera import extensions
 from pandera.typing import Series
 
 PLANS = ["basic", "standard", "premium"]
 COUNTRIES = ["US", "GB", "DE", "FR"]
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+ISO_DATE = "%Y-%m-%d"
+
+
+@extensions.register_check_method(statistics=["date_format"])  # type: ignore[untyped-decorator]
+def calendar_date(values: pd.Series, *, date_format: str) -> pd.Series:
+    """Check that each value is a day of the calendar written exactly in ``date_format``.
+
+    A pattern alone lets through `2024-02-30`, which the staging view then cannot cast.
+    """
+    parsed = pd.to_datetime(values, format=date_format, errors="coerce")
+    # Formatting the parsed day back must give the text: this refuses `2024-2-3` as well.
+    same: pd.Series = parsed.dt.strftime(date_format).eq(values).fillna(value=False).astype(bool)
+    return same
 
 
 class Contract(pa.DataFrameModel):
@@ -42,7 +58,7 @@ class Customers(Contract):
     customer_id: Series[str] = pa.Field(
         unique=True, str_matches=r"^C\d+$", description="Customer key."
     )
-    signup_date: Series[str] = pa.Field(str_matches=ISO_DATE, description="Signup day, as text.")
+    signup_date: Series[str] = pa.Field(calendar_date=ISO_DATE, description="Signup day, as text.")
     plan: Series[str] = pa.Field(description="Subscription plan, free text as typed by sales.")
     country: Series[str] = pa.Field(description="Billing country, free text.")
     age: Series[pd.Int64Dtype] = pa.Field(
@@ -56,7 +72,7 @@ class Activity(Contract):
     """App activity: one row per customer and day with at least one session."""
 
     customer_id: Series[str] = pa.Field(str_matches=r"^C\d+$", description="Customer key.")
-    activity_date: Series[str] = pa.Field(str_matches=ISO_DATE, description="Day, as text.")
+    activity_date: Series[str] = pa.Field(calendar_date=ISO_DATE, description="Day, as text.")
     sessions: Series[int] = pa.Field(ge=1, description="Sessions that day.")
     minutes: Series[float] = pa.Field(
         nullable=True, ge=0, description="Minutes in the app that day; missing when not reported."
@@ -124,6 +140,11 @@ class Table:
     name: str
     contract: type[Contract]
     source: Path | None = None  # the sample file a raw table is loaded from; None for a view
+    # The fewest rows the table may hold: a header-only export fails instead of loading nothing.
+    # Set 0 for a table that may be empty.
+    min_rows: int = 1
+    # Columns whose every value must exist in a column of another table: {"column": "table.column"}.
+    references: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_raw(self) -> bool:
@@ -135,7 +156,12 @@ class Table:
 # and its entry here; `make sql-check` fails for a view without one.
 TABLES: tuple[Table, ...] = (
     Table("customers", Customers, Path("customers.csv")),
-    Table("activity", Activity, Path("activity.csv")),
+    Table(
+        "activity",
+        Activity,
+        Path("activity.csv"),
+        references={"customer_id": "customers.customer_id"},
+    ),
     Table("stg_customers", StgCustomers),
     Table("stg_activity", StgActivity),
     Table("customer_features", CustomerFeatures),
