@@ -71,9 +71,11 @@ def run_act(
     job: str | None = None,
     timeout: float = 1800,
     workflow: str = "ci.yml",
+    job_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the project's workflows for ``event`` (or one ``job``) under act; return the result.
 
+    ``job_env`` is set in every step of every job (act's ``--env``), on top of the workflow's own.
     One workflow only: act does not apply a trigger's tag filter to a branch push, so it would run
     the release workflow too.
     """
@@ -90,6 +92,8 @@ def run_act(
         "1",
         *stand_in_options(project),
     ]
+    for name, value in (job_env or {}).items():
+        args += ["--env", f"{name}={value}"]
     if job:
         args += ["--job", job]
     with tempfile.TemporaryDirectory(prefix="act-home-") as home:

@@ -42,15 +42,22 @@ BaseImage = Callable[[str], str]
 def docker_base_image() -> Iterator[BaseImage]:
     """A Docker engine for the session; yields a function that makes `python:X.Y-slim` available.
 
-    Where no engine answers, dockerd is started here and stopped after the session; where no
+    The engine is made ready on the function's first call, so a session that builds no image starts
+    none. Where no engine answers, dockerd is started then and stopped after the session; where no
     registry is reachable, the base image is built locally (see tools/docker_engine.py).
     """
-    pid = docker_engine.start_engine()
+    started: list[int | None] = []
+
+    def base_image(python_version: str) -> str:
+        if not started:
+            started.append(docker_engine.start_engine())
+        return docker_engine.ensure_base_image(python_version)
+
     try:
-        yield docker_engine.ensure_base_image
+        yield base_image
     finally:
-        if pid is not None:
-            docker_engine.stop_engine(pid)
+        if started and started[0] is not None:
+            docker_engine.stop_engine(started[0])
 
 
 @pytest.fixture(scope="session")

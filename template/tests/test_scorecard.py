@@ -58,7 +58,34 @@ def test_a_failed_gate_fails_the_scorecard(
     assert "| `tests` | pytest" in capsys.readouterr().out, "the table should go to stdout"
 
 
-@pytest.mark.parametrize("raw", ["", "not json", '{"quality": "success"}'])
+def test_the_gates_that_did_not_pass_are_named(
+    scorecard: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a failed gate, one cancelled and one skipped
+    needs = {
+        "quality": {"result": "success"},
+        "tests": {"result": "failure"},
+        "stage-data": {"result": "cancelled"},
+        "stage-tracking": {"result": "skipped"},
+    }
+    monkeypatch.setenv("NEEDS_JSON", json.dumps(needs))
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+    # when
+    code = scorecard.main([])
+
+    # then
+    captured = capsys.readouterr()
+    assert code == 1, "a gate that did not succeed should fail the scorecard"
+    assert "| `tests` | pytest with branch coverage (fail under 90%) | ❌ fail |" in captured.out
+    assert "| ⏭ skipped |" in captured.out, "a skipped gate should show as skipped, not passed"
+    assert captured.err == (
+        "error: 3 of 4 gates did not pass: tests (failure), stage-data (cancelled), "
+        "stage-tracking (skipped)\n"
+    ), "the error should name each gate that did not pass, in the table's order"
+
+
+@pytest.mark.parametrize("raw", ["", "not json", '{"quality": "success"}', "{}"])
 def test_missing_or_malformed_input_exits_2(
     scorecard: ModuleType, monkeypatch: pytest.MonkeyPatch, raw: str
 ) -> None:

@@ -2,8 +2,9 @@
 
 The scorecard job of ``.github/workflows/ci.yml`` runs this with the results of the jobs it needs
 in ``NEEDS_JSON`` (``${{ toJSON(needs) }}``). The table goes to the run summary
-(``GITHUB_STEP_SUMMARY``), or to stdout outside GitHub Actions. The exit status is 1 when any gate
-did not succeed, so the scorecard is red whenever one of its rows is.
+(``GITHUB_STEP_SUMMARY``), and to stdout. The exit status is 1 when any gate did not succeed
+(failed, cancelled or skipped), with a line on stderr naming those gates, so the scorecard is red
+whenever one of its rows is.
 
 Stdlib only, on purpose: the scorecard needs no project environment.
 """
@@ -46,9 +47,14 @@ ICONS = {
 }
 
 
+def ordered(results: dict[str, str]) -> list[str]:
+    """Return the names in ``results`` in the scorecard's order: known gates, then the others."""
+    return [name for name in GATES if name in results] + sorted(set(results) - set(GATES))
+
+
 def render(results: dict[str, str]) -> str:
     """Return the scorecard as a Markdown table, known gates first, then any other job."""
-    names = [name for name in GATES if name in results] + sorted(set(results) - set(GATES))
+    names = ordered(results)
     lines = ["## Stage scorecard", "", "| gate | checks | result |", "| --- | --- | --- |"]
     lines += [
         f"| `{name}` | {GATES.get(name, '')} | {ICONS.get(results[name], results[name])} |"
@@ -58,7 +64,11 @@ def render(results: dict[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Read the job results, write the scorecard, and return 1 when any gate did not succeed."""
+    """Read the job results, write the scorecard, and return 1 when any gate did not succeed.
+
+    Returns 2, writing nothing, when ``NEEDS_JSON`` is missing, malformed or lists no job: a
+    scorecard with no gates would pass without checking anything.
+    """
     del argv  # no options: everything comes from the environment GitHub Actions sets
     raw = os.environ.get("NEEDS_JSON")
     if not raw:
@@ -70,13 +80,26 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         sys.stderr.write(f"error: NEEDS_JSON is not a needs context ({error}): {raw[:200]!r}\n")
         return 2
+    if not results:
+        sys.stderr.write(
+            "error: NEEDS_JSON lists no jobs: the scorecard job should need every gate job "
+            "(`needs:` in .github/workflows/ci.yml).\n"
+        )
+        return 2
     table = render(results)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
             handle.write(table)
     sys.stdout.write(table)
-    return 0 if all(result == "success" for result in results.values()) else 1
+    not_passed = [name for name in ordered(results) if results[name] != "success"]
+    if not_passed:
+        named = ", ".join(f"{name} ({results[name]})" for name in not_passed)
+        sys.stderr.write(
+            f"error: {len(not_passed)} of {len(results)} gates did not pass: {named}\n"
+        )
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
