@@ -40,7 +40,7 @@ venv: $(VENV)/.installed ## Install the template's tooling into .venv (the other
 .PHONY: test
 test: $(VENV)/.installed ## Run every test: the fast layer (parallel), then the slow layer
 	$(BIN)/pytest -m "not slow" -n auto
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow --durations=25
 
 .PHONY: test-fast
 test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linters (no installs)
@@ -48,7 +48,7 @@ test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linter
 
 .PHONY: test-slow
 test-slow: $(VENV)/.installed ## Run the slow layer: install generated projects, make ci, act, updates
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow --durations=25
 
 .PHONY: gen
 gen: $(VENV)/.installed ## Render the template with example-answers.yml into tests/tmp (a git repository)
