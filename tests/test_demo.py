@@ -98,7 +98,7 @@ import json, mlflow
 from mlflow import MlflowClient
 runs = mlflow.search_runs(search_all_experiments=True)
 champion = MlflowClient().get_model_version_by_alias("my-ml-project-churn", "champion")
-print(json.dumps({"runs": len(runs), "champion": champion.version}))
+print(json.dumps({"runs": len(runs), "champion": str(champion.version)}))
 """
 
 
