@@ -35,6 +35,7 @@ BASE_FILES = frozenset(
         "Makefile",
         "README.md",
         "docs/development.md",
+        "docs/explanations/security.md",
         "docs/index.md",
         "docs/stages.md",
         "mkdocs.yml",
