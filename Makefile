@@ -76,11 +76,12 @@ demo: $(VENV)/.installed ## Generate a project with default answers into demo/ a
 	cd $(DEMO_DIR) && git add poetry.lock && git $(GIT_ID) commit --quiet -m "Lock the dependencies"
 	@# make ci ends with the image's smoke test (stage 3), which needs a Docker engine and the base
 	@# image: started and built here when missing; an engine started here is stopped again at the end,
-	@# one that was already running is left alone.
+	@# one that was already running is left alone. A base image built here (no registry) stands in for
+	@# the Dockerfile's pinned digest through DOCKER_BASE_IMAGE; where the registry answers, it is empty.
 	@engine="$(CURDIR)/tools/docker_engine.py"; pid="$$($(BIN)/python "$$engine" start)"; \
 		trap '[ -z "$$pid" ] || $(BIN)/python "$$engine" stop "$$pid"' EXIT; \
-		$(BIN)/python "$$engine" base-image $(DEMO_PYTHON) >/dev/null; \
-		$(MAKE) -C $(DEMO_DIR) ci
+		base="$$($(BIN)/python "$$engine" base-image $(DEMO_PYTHON))"; \
+		$(MAKE) -C $(DEMO_DIR) ci DOCKER_BASE_IMAGE="$$base"
 	@echo
 	@echo "The demo project is ready in $(DEMO_DIR), set up, committed, and passing its own CI (make ci):"
 	@echo "its data is built and checked; its model trained, registered and promoted to champion; the"

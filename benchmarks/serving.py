@@ -228,8 +228,8 @@ def image(project: Project) -> list[str]:
     """Build the image with the champion and time its start; return the report's lines."""
     pid = docker_engine.start_engine()
     try:
-        docker_engine.ensure_base_image((project.root / ".python-version").read_text().strip())
-        smoke = sh(["make", "docker-smoke"], project.root, project.env).stdout
+        base = docker_engine.base_image_override((project.root / ".python-version").read_text().strip())
+        smoke = sh(["make", "docker-smoke", f"DOCKER_BASE_IMAGE={base}"], project.root, project.env).stdout
         size = int(
             sh(
                 ["docker", "image", "inspect", "--format", "{{.Size}}", "my-ml-project:latest"],

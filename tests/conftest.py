@@ -39,19 +39,31 @@ BaseImage = Callable[[str], str]
 
 
 @pytest.fixture(scope="session")
-def docker_base_image() -> Iterator[BaseImage]:
+def docker_base_image(shared_cache_env: dict[str, str], project_env: dict[str, str]) -> Iterator[BaseImage]:
     """A Docker engine for the session; yields a function that makes `python:X.Y-slim` available.
 
     The engine is made ready on the function's first call, so a session that builds no image starts
     none. Where no engine answers, dockerd is started then and stopped after the session; where no
-    registry is reachable, the base image is built locally (see tools/docker_engine.py).
+    registry is reachable, the base image is built locally (see tools/docker_engine.py), and the
+    session's environments name it in DOCKER_BASE_IMAGE, in place of the Dockerfile's pinned digest.
+    That variable names one image, so one session builds images of one Python version only.
     """
     started: list[int | None] = []
 
     def base_image(python_version: str) -> str:
         if not started:
             started.append(docker_engine.start_engine())
-        return docker_engine.ensure_base_image(python_version)
+        override = docker_engine.base_image_override(python_version)
+        current = project_env.get("DOCKER_BASE_IMAGE", override)
+        if current != override:
+            raise AssertionError(
+                f"DOCKER_BASE_IMAGE is {current!r} for this session's images, and Python {python_version}'s "
+                f"would be {override!r}: build one Python version's images per session"
+            )
+        if override:
+            for env in (shared_cache_env, project_env):
+                env["DOCKER_BASE_IMAGE"] = override
+        return override
 
     try:
         yield base_image

@@ -51,6 +51,8 @@ BASE_FILES = frozenset(
         "tests/test_cli.py",
         "tests/test_scorecard.py",
         "tests/test_settings.py",
+        "tools/poetry-requirements.in",
+        "tools/poetry-requirements.txt",
         "tools/scorecard.py",
     }
 )

@@ -189,6 +189,122 @@ def test_actions_are_pinned_by_commit_sha(rendered: Path) -> None:
         assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{ref} needs its version as a comment"
 
 
+DIGEST = re.compile(r"[\w./-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}")
+
+
+def dockerfile_images(text: str) -> list[str]:
+    """The image each FROM of a Dockerfile builds on, with the global ARGs' defaults substituted.
+
+    A FROM naming an earlier stage is left out: that stage's own FROM is checked instead.
+    """
+    args: dict[str, str] = {}
+    stages: set[str] = set()
+    images = []
+    for line in text.splitlines():
+        if match := re.fullmatch(r"ARG (\w+)=(\S+)", line):
+            args.setdefault(match.group(1), match.group(2))
+        elif match := re.fullmatch(r"FROM (\S+)(?: AS (\S+))?", line):
+            reference = re.sub(r"\$\{(\w+)\}", lambda arg: args.get(arg.group(1), ""), match.group(1))
+            if reference not in stages:
+                images.append(reference)
+            if match.group(2):
+                stages.add(match.group(2))
+    return images
+
+
+def test_images_are_pinned_by_digest(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    images = []
+    if answers["stage"] >= 2:
+        images = dockerfile_images((rendered / "Dockerfile").read_text())
+        assert images, "the Dockerfile should build on an image"
+        assert all(image.startswith(f"python:{answers['python_version']}-slim@") for image in images), images
+    for name in sorted(project_files(rendered)):
+        if name.startswith(".github/workflows/"):
+            workflow = yaml.safe_load((rendered / name).read_text())
+            for job in workflow["jobs"].values():
+                images += [service["image"] for service in (job.get("services") or {}).values()]
+                images += [job["container"]["image"]] if "container" in job else []
+    unpinned = [image for image in images if not DIGEST.fullmatch(image)]
+    assert not unpinned, f"images pinned by tag only (pin them by digest): {unpinned}"
+
+
+def test_the_base_image_is_overridable_for_mirrors(rendered: Path) -> None:
+    if answers_of(rendered)["stage"] < 3:
+        pytest.skip("the image's make targets come with stage 3")
+    serving = (rendered / "make" / "stage-3-serving.mk").read_text()
+    recipes = {
+        target: re.search(rf"^{target}:.*\n((?:\t.*\n)+)", serving, re.MULTILINE)
+        for target in ("docker-build", "compose-up")
+    }
+    for target, recipe in recipes.items():
+        assert recipe is not None, f"{target} should have a recipe"
+        assert "$(BASE_IMAGE_ARG)" in recipe.group(1), f"{target} should pass DOCKER_BASE_IMAGE on"
+    build_arg = '$(if $(DOCKER_BASE_IMAGE),--build-arg BASE_IMAGE="$(DOCKER_BASE_IMAGE)")'
+    assert f"BASE_IMAGE_ARG = {build_arg}" in serving, "DOCKER_BASE_IMAGE should set the BASE_IMAGE argument"
+
+
+def requirement_lines(text: str) -> list[str]:
+    """The requirements of a pip requirements file, continuation lines joined."""
+    joined = re.sub(r"\s*\\\n\s*", " ", text)
+    lines = (line.strip() for line in joined.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_poetry_is_installed_with_hashes_from_one_pin(rendered: Path) -> None:
+    answers = answers_of(rendered)
+    pins = requirement_lines((rendered / "tools/poetry-requirements.txt").read_text())
+    wanted = requirement_lines((rendered / "tools/poetry-requirements.in").read_text())
+    poetry = [pin for pin in pins if pin.startswith("poetry==")]
+    installs = [
+        line
+        for name in ("Makefile", "Dockerfile")
+        if (rendered / name).is_file()
+        for line in (rendered / name).read_text().splitlines()
+        if re.search(r"pip install .*poetry", line, re.IGNORECASE)
+    ]
+
+    assert pins, "poetry-requirements.txt should pin poetry and what it needs"
+    hashed = re.compile(r"\S+==\S+( --hash=sha256:[0-9a-f]{64})+")
+    assert all(hashed.fullmatch(pin) for pin in pins), "each pin needs its hashes"
+    assert len(poetry) == 1, poetry
+    assert wanted == [poetry[0].split()[0]], "the .txt should compile the .in's one pin"
+    assert len(installs) == (2 if answers["stage"] >= 2 else 1), installs
+    for line in installs:
+        assert "--require-hashes" in line, f"pip should check the hashes: {line}"
+        assert re.search(r"-r \S*(poetry-requirements\.txt|POETRY_REQUIREMENTS)", line), (
+            f"poetry should come from its hashed pins: {line}"
+        )
+    action = yaml.safe_load((rendered / ".github/actions/setup/action.yml").read_text())
+    assert {"run": "make poetry", "shell": "bash"} in action["runs"]["steps"], "CI installs poetry by make"
+    mentions = [
+        name
+        for name in sorted(project_files(rendered))
+        if name != "tools/poetry-requirements.txt" and re.search(r"poetry==\d", (rendered / name).read_text())
+    ]
+    assert mentions == ["tools/poetry-requirements.in"], f"poetry's version needs one source: {mentions}"
+
+
+def test_release_gives_each_secret_to_the_steps_that_use_it(rendered: Path) -> None:
+    if answers_of(rendered)["stage"] < 3:
+        pytest.skip("the release workflow comes with stage 3")
+    workflow = yaml.safe_load((rendered / ".github/workflows/release.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    secrets_by_step: dict[str, list[str]] = {}
+    for step in job["steps"]:
+        for name in re.findall(r"secrets\.(\w+)", json.dumps(step)):
+            secrets_by_step.setdefault(name, []).append(step.get("name", step.get("uses", "?")))
+
+    assert workflow["permissions"] == {}, "the workflow should grant nothing by default"
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    assert job["environment"] == "release", "the job should run in the protected release environment"
+    assert "secrets." not in json.dumps(job.get("env", {})), "no secret in the job's env: every step sees it"
+    assert secrets_by_step == {
+        "MLFLOW_TRACKING_URI": ["Build the image with the champion"],
+        "GITHUB_TOKEN": ["Push to GHCR"],
+    }, secrets_by_step
+
+
 def test_stage_status_page_records_the_stage(rendered: Path) -> None:
     stage = answers_of(rendered)["stage"]
     text = (rendered / "docs/stages.md").read_text()

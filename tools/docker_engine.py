@@ -7,10 +7,15 @@ builds a stand-in for `python:X.Y-slim` locally: a minimal Debian root file syst
 pyenv's CPython X.Y copied in at its own prefix, imported under exactly the tag the Dockerfiles' `FROM`
 names, so the builder uses it without pulling. The stand-in is built once per engine and reused.
 
+The generated Dockerfiles pin their base image by digest, which a stand-in (imported, never pulled) cannot
+match: a project builds from the stand-in only when told to, with its `DOCKER_BASE_IMAGE` make variable.
+`base_image_override` gives that value: the stand-in's tag, or nothing where the registry serves the
+pinned image.
+
 Usage, from the repository root (as root, where the engine must be started or installed):
 
     python tools/docker_engine.py start          # prints the PID of a dockerd it started, else nothing
-    python tools/docker_engine.py base-image 3.12
+    python tools/docker_engine.py base-image 3.12   # prints the DOCKER_BASE_IMAGE to build with, or nothing
     python tools/docker_engine.py stop PID
 """
 
@@ -168,6 +173,17 @@ def ensure_base_image(python_version: str) -> str:
     return tag
 
 
+def base_image_override(python_version: str) -> str:
+    """Make the base image available; return the `DOCKER_BASE_IMAGE` a generated project builds with here.
+
+    A pulled image (it has a registry digest) means the registry answers: the project's build pulls its
+    own pinned digest, so no override (""). A stand-in built here has no digest: its tag is the override.
+    """
+    tag = ensure_base_image(python_version)
+    digests = _docker("image", "inspect", "--format", "{{len .RepoDigests}}", tag).stdout.strip()
+    return "" if digests not in ("", "0") else tag
+
+
 def _pyenv_prefix(python_version: str) -> Path:
     if shutil.which("pyenv") is None:
         raise EngineError(
@@ -298,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("start", help="start dockerd unless an engine answers; print the PID if started")
     stop = commands.add_parser("stop", help="stop the dockerd with this PID")
     stop.add_argument("pid", type=int)
-    base = commands.add_parser("base-image", help="make python:<version>-slim available")
+    base = commands.add_parser(
+        "base-image",
+        help="make python:<version>-slim available; print the DOCKER_BASE_IMAGE to build with (or nothing)",
+    )
     base.add_argument("python_version")
     args = parser.parse_args(argv)
     try:
@@ -309,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stop":
             stop_engine(args.pid)
         else:
-            sys.stdout.write(f"{ensure_base_image(args.python_version)}\n")
+            sys.stdout.write(f"{base_image_override(args.python_version)}\n")
     except (EngineError, subprocess.CalledProcessError) as error:
         sys.stderr.write(f"error: {error}\n")
         return 1
