@@ -42,6 +42,9 @@ def lint_workflows(root: Path) -> None:
     run([jsonschema, "--builtin-schema", "vendor.github-workflows", *workflows], cwd=root, env=env)
     if actions:
         run([jsonschema, "--builtin-schema", "vendor.github-actions", *actions], cwd=root, env=env)
+    dependabot = root / ".github" / "dependabot.yml"
+    if dependabot.is_file():
+        run([jsonschema, "--builtin-schema", "vendor.dependabot", str(dependabot)], cwd=root, env=env)
 
 
 def test_generated_workflows_pass_the_linters(example_project: Path) -> None:
