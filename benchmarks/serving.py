@@ -1,8 +1,9 @@
 """Stage 3: the online API and batch predictions against MLflow's own, on the same registered model.
 
 Side by side in one run, on this machine, with the champion that `benchmarks.train` promoted:
-- online: `make serve` (the project's API) and `mlflow models serve --env-manager local`, each alone
-  on the machine, loaded with wrk: 1 and 100 records per request, at concurrency 1, 8 and 32;
+- online: `make serve` (the project's API, as in production: with an API key, which every request
+  sends) and `mlflow models serve --env-manager local`, each alone on the machine, loaded with wrk:
+  1 and 100 records per request, at concurrency 1, 8 and 32;
 - batch: `make predict-batch` on 1,000,000 and 5,000,000 feature rows from Parquet, and `mlflow
   models predict` on the same 1,000,000 rows (which reads CSV or JSON: the Parquet to CSV conversion
   is timed apart), each in a fresh process, with its peak memory;
@@ -15,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -110,12 +112,13 @@ def _milliseconds(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def wrk(url: str, body: Path, concurrency: int, scratch: Path) -> Load:
-    """Load ``url`` with POSTs of ``body`` for SECONDS; return throughput and latency."""
+def wrk(url: str, body: Path, concurrency: int, scratch: Path, key: str | None = None) -> Load:
+    """Load ``url`` with POSTs of ``body`` (and ``key`` as X-API-Key) for SECONDS; return figures."""
     script = scratch / "post.lua"
     script.write_text(
         f'wrk.method = "POST"\nwrk.body = io.open("{body}"):read("*a")\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
+        + (f'wrk.headers["X-API-Key"] = "{key}"\n' if key is not None else "")
     )
     # One load thread: on a 2-core machine a second one takes the server's core (measured: at
     # concurrency 8, p99 39 ms with one wrk thread, 181 ms with two).
@@ -160,11 +163,13 @@ def online(project: Project, scratch: Path) -> list[str]:
             for concurrency in CONCURRENCY:
                 url = "http://127.0.0.1:5601/invocations"
                 results["mlflow", size, concurrency] = wrk(url, bodies["mlflow", size], concurrency, scratch)
-    with server(project.cli("serve"), project, env | {"PORT": "5602"}, "http://127.0.0.1:5602/ready"):
+    key = secrets.token_urlsafe(32)
+    api_env = env | {"PORT": "5602", f"{PREFIX}API_KEY": key}
+    with server(project.cli("serve"), project, api_env, "http://127.0.0.1:5602/ready"):
         for size in SIZES:
             for concurrency in CONCURRENCY:
                 url = "http://127.0.0.1:5602/predict"
-                results["api", size, concurrency] = wrk(url, bodies["api", size], concurrency, scratch)
+                results["api", size, concurrency] = wrk(url, bodies["api", size], concurrency, scratch, key)
     lines = [
         f"  online, wrk {SECONDS} s per cell: req/s, p50 / p99 ms (records per request x concurrency)",
         f"  {'':18}{'make serve':>28}{'mlflow models serve':>28}{'req/s ratio':>14}",

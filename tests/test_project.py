@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import urllib.request
 from pathlib import Path
@@ -56,11 +57,10 @@ def test_make_ci_leaves_a_registered_champion(default_project: Path, project_env
     assert state["git_commit"] == head, "the run should record the commit it was trained from"
 
 
-def post_json(url: str, body: object) -> dict[str, Any]:
-    """POST ``body`` as JSON and return the JSON answer."""
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+def post_json(url: str, body: object, key: str | None = None) -> dict[str, Any]:
+    """POST ``body`` as JSON (with ``key`` as X-API-Key) and return the JSON answer."""
+    headers = {"Content-Type": "application/json"} | ({"X-API-Key": key} if key else {})
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=10) as answer:
         return dict(json.loads(answer.read()))
 
@@ -99,10 +99,15 @@ def test_the_image_scores_a_file_in_batch(
 
 
 def test_compose_serves_the_api_and_mlflow(default_project: Path, project_env: dict[str, str]) -> None:
-    # given a champion in the registry (make demo ran make ci), and free ports for the services,
-    # passed as the project's settings
-    api, mlflow = free_port(), free_port()
-    env = {**project_env, "MY_ML_PROJECT_API_PORT": str(api), "MY_ML_PROJECT_MLFLOW_PORT": str(mlflow)}
+    # given a champion in the registry (make demo ran make ci), free ports for the services and an
+    # API key (the image runs in production, where the API needs one), passed as the project's settings
+    api, mlflow, key = free_port(), free_port(), secrets.token_urlsafe(32)
+    env = {
+        **project_env,
+        "MY_ML_PROJECT_API_PORT": str(api),
+        "MY_ML_PROJECT_MLFLOW_PORT": str(mlflow),
+        "MY_ML_PROJECT_API_KEY": key,
+    }
 
     # when both services start with Docker Compose (stopped whatever happens, a failed start too)
     try:
@@ -113,7 +118,7 @@ def test_compose_serves_the_api_and_mlflow(default_project: Path, project_env: d
             **{"plan": "basic", "country": "US", "age": 30, "monthly_fee": 9.99, "tenure_days": 100},
             **{"sessions_90d": 12, "minutes_90d": 95.5, "tickets_90d": 1},
         }
-        answer = post_json(f"http://127.0.0.1:{api}/predict", {"records": [record]})
+        answer = post_json(f"http://127.0.0.1:{api}/predict", {"records": [record]}, key)
     finally:
         down = run(["make", "compose-down"], cwd=default_project, env=env, check=False)
         running = ["docker", "ps", "--quiet", "--filter", "label=com.docker.compose.project=project"]
