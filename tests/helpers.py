@@ -116,6 +116,7 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/core/model_card.py",
             "src/{package}/core/promotion.py",
             "src/{package}/core/training.py",
+            "src/{package}/io/model_folder.py",
             "src/{package}/io/provenance.py",
             "src/{package}/io/registry.py",
             "src/{package}/jobs/check_tracking.py",

@@ -9,6 +9,7 @@ typo is reported with its file and column instead of failing half-way through a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -20,6 +21,11 @@ from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SchemaError, U
 from sqlglot.optimizer.qualify import qualify
 
 SOURCE_DIALECT = "duckdb"
+# One part of a table or view name (catalog.schema.table): letters, digits, '_' and '-' (BigQuery's
+# project ids have hyphens), starting with a letter or '_'. A name is built from its parts, never
+# parsed as SQL: what a batch is given to read cannot smuggle a function call or a subquery in.
+NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+NAME_PARTS = 3
 
 
 class SqlError(ValueError):
@@ -49,12 +55,34 @@ class View:
             raise SqlError(f"{self.path}: cannot be written in {dialect}'s SQL: {error}") from None
 
 
+def table_name(name: str) -> exp.Table:
+    """Return the table or view ``name`` (``table``, ``schema.table`` or ``catalog.schema.table``).
+
+    Raises:
+        SqlError: ``name`` is not one to three dot-separated parts, each matching ``NAME_PART``;
+            the message names it.
+    """
+    parts = name.split(".")
+    if len(parts) > NAME_PARTS or not all(NAME_PART.fullmatch(part) for part in parts):
+        raise SqlError(
+            f"{name!r} is not a table or view name: expected table, schema.table or "
+            "catalog.schema.table, each part letters, digits, '_' or '-', starting with a letter "
+            "or '_'"
+        )
+    *qualifiers, table = parts
+    catalog, schema = [None] * (NAME_PARTS - 1 - len(qualifiers)) + qualifiers
+    return exp.table_(table, db=schema, catalog=catalog)
+
+
 def select_all(table: str, dialect: str) -> str:
     """Return ``select * from table`` in ``dialect``, the name quoted only where it needs to be.
 
     Left unquoted, a name resolves the way the warehouse stores it (Snowflake upper-cases it).
+
+    Raises:
+        SqlError: ``table`` is not a table or view name (see :func:`table_name`).
     """
-    return sqlglot.select("*").from_(table).sql(dialect=dialect)
+    return exp.select("*").from_(table_name(table)).sql(dialect=dialect)
 
 
 def parse_view(path: Path) -> View:
