@@ -107,6 +107,12 @@ def server(args: list[str], project: Project, env: dict[str, str], probe: str) -
         process.wait(timeout=30)
 
 
+def tracking_uri(project: Project) -> str:
+    """The project's tracking store, as its settings name it: MLflow's own commands are pointed at it."""
+    asked = sh(project.cli("settings", "--field", "mlflow_tracking_uri"), project.root, project.env)
+    return asked.stdout.strip()
+
+
 def _milliseconds(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
@@ -156,7 +162,7 @@ def online(project: Project, scratch: Path) -> list[str]:
     with server(
         mlflow,
         project,
-        env | {"MLFLOW_TRACKING_URI": "sqlite:///mlruns/mlflow.db"},
+        env | {"MLFLOW_TRACKING_URI": tracking_uri(project)},
         "http://127.0.0.1:5601/ping",
     ):
         for size in SIZES:
@@ -206,7 +212,7 @@ def batch(project: Project, big: BigWarehouse, scratch: Path) -> list[str]:
     convert, _ = timed_peak([project.python, "-c", TO_CSV, str(parquet), str(csv)], project.root, project.env)
     mlflow = [str(project.root / ".venv" / "bin" / "mlflow"), "models", "predict", "-m", MODEL_URI]
     mlflow += ["--env-manager", "local", "-t", "csv", "-i", str(csv), "-o", str(scratch / "mlflow.json")]
-    mlflow_env = project.env | {"MLFLOW_TRACKING_URI": "sqlite:///mlruns/mlflow.db"}
+    mlflow_env = project.env | {"MLFLOW_TRACKING_URI": tracking_uri(project)}
     theirs, theirs_peak = timed_peak(mlflow, project.root, mlflow_env)
     theirs_total = theirs + convert
 
