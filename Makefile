@@ -18,6 +18,10 @@ DEMO_PYTHON ?= $(if $(filter 3.11 3.12 3.13,$(HOST_PYTHON)),$(HOST_PYTHON),3.12)
 # The demo's folder and Python: `make demo DEMO_DIR=... DEMO_PYTHON=3.X` (the tests set both).
 DEMO_DIR ?= demo/my-ml-project
 GEN_DIR := tests/tmp
+# The slow layer on two workers: the tests of the Docker engine on one, the others beside them
+# (tests/conftest.py groups them). Most of their time is spent waiting on installs, builds and
+# servers, so two workers finish in well under the time of one, even on two cores.
+SLOW_OPTIONS ?= -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
 GIT_ID := -c user.name="copier-mlops" -c user.email="copier-mlops@example.com"
 # Recipes find the tooling first: copier, and the poetry that generated projects' make targets call.
 # USER_PATH is the caller's own, for the hints that tell what works in their shell afterwards.
@@ -40,7 +44,7 @@ venv: $(VENV)/.installed ## Install the template's tooling into .venv (the other
 .PHONY: test
 test: $(VENV)/.installed ## Run every test: the fast layer (parallel), then the slow layer
 	$(BIN)/pytest -m "not slow" -n auto
-	$(BIN)/pytest -m slow --durations=25
+	$(BIN)/pytest -m slow $(SLOW_OPTIONS)
 
 .PHONY: test-fast
 test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linters (no installs)
@@ -48,7 +52,7 @@ test-fast: $(VENV)/.installed ## Run the fast layer: renders, validators, linter
 
 .PHONY: test-slow
 test-slow: $(VENV)/.installed ## Run the slow layer: install generated projects, make ci, act, updates
-	$(BIN)/pytest -m slow --durations=25
+	$(BIN)/pytest -m slow $(SLOW_OPTIONS)
 
 .PHONY: gen
 gen: $(VENV)/.installed ## Render the template with example-answers.yml into tests/tmp (a git repository)

@@ -148,6 +148,44 @@ def default_project(demo: Demo, docker_base_image: BaseImage) -> Path:
     return demo.project
 
 
+# The fixtures of tests that use the Docker engine: the session's default project is `make demo`'s,
+# which starts and stops an engine. (Every set_up_project test has docker_base_image among its
+# fixtures, but only those of stage 3 and later projects that run their gates use it: those are
+# marked.)
+ENGINE_FIXTURES = frozenset({"demo", "default_project"})
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests of `make demo` first, so that it meets the machine as a user's session would."""
-    items.sort(key=lambda item: "demo" not in getattr(item, "fixturenames", ()))
+    """Run the tests of `make demo` first, and keep the tests of one engine on one worker.
+
+    The slow layer runs on two pytest-xdist workers (`--dist loadgroup`; see the Makefile). Each
+    worker has its own session fixtures: the tests that use the Docker engine (the demo, which must
+    meet the machine with no engine running, then the tests of its project, and any that builds
+    images, marked ``xdist_group("engine")`` where no fixture says so) form one group, on one worker,
+    so that no other worker starts or stops an engine under them. The other tests spread over the
+    workers; those that share a set-up project share a group, so it is set up once.
+
+    Groups go to the workers in this order (`--no-loadscope-reorder`), and each worker starts with
+    two: the engine's group, the longest, goes first, and the tests that set up no project of
+    their own come next, so that the engine's worker takes a short one with it.
+    """
+
+    def engine(item: pytest.Item) -> bool:
+        return bool(ENGINE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+    for item in items:
+        if engine(item):
+            item.add_marker(pytest.mark.xdist_group("engine"))
+
+    def sets_up_a_project(item: pytest.Item) -> bool:
+        names = getattr(item, "fixturenames", ())
+        return "set_up_project" in names or item.get_closest_marker("xdist_group") is not None
+
+    items.sort(
+        key=lambda item: (
+            "demo" not in getattr(item, "fixturenames", ()),
+            not engine(item),
+            sets_up_a_project(item),
+        )
+    )

@@ -18,7 +18,8 @@ import pytest
 from tests.conftest import SetUpProject
 from tests.helpers import free_port, run
 
-pytestmark = pytest.mark.slow
+# One group: the tests share one set-up project and one server (see conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
 def postgres_bin(tool: str) -> str:

@@ -196,6 +196,7 @@ def test_each_python_version_passes_lint_tests_and_docs(
 # Stage 1's `make ci` runs in tests/test_update.py, on a stage 1 project updated across a dependency
 # change to the template as it is; a second stage 1 install here would cost minutes for little more
 # (its lock resolved afresh, where that one keeps an older pin).
+@pytest.mark.xdist_group("engine")  # its make ci builds and runs the stage 3 image
 @pytest.mark.parametrize("stage", [3])
 def test_a_project_at_an_earlier_stage_passes_ci(
     set_up_project: SetUpProject, project_env: dict[str, str], stage: int

@@ -275,6 +275,7 @@ def project_at_old_release(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("old-release")  # one project at the old release (see conftest.py)
 def test_setup_in_ci_refuses_a_lock_that_an_update_made_stale(
     project_at_old_release: tuple[Path, str], tmp_path: Path, project_env: dict[str, str]
 ) -> None:
@@ -300,6 +301,7 @@ def test_setup_in_ci_refuses_a_lock_that_an_update_made_stale(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("old-release")  # one project at the old release (see conftest.py)
 def test_update_across_a_dependency_change_by_the_printed_steps(
     project_at_old_release: tuple[Path, str],
     project_env: dict[str, str],
