@@ -168,7 +168,21 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    4: frozenset(),
+    # Stage 4, monitoring: Prometheus' scrape config and alert rules (with their promtool tests),
+    # Grafana's provisioning and dashboard, and the tool that finds promtool.
+    4: frozenset(
+        {
+            "make/stage-4-monitoring.mk",
+            "monitoring/grafana/dashboards/api.json",
+            "monitoring/grafana/provisioning/dashboards/dashboards.yml",
+            "monitoring/grafana/provisioning/datasources/prometheus.yml",
+            "monitoring/prometheus.yml",
+            "monitoring/rules/alerts.test.yml",
+            "monitoring/rules/alerts.yml",
+            "tests/test_monitoring_config.py",
+            "tools/promtool.py",
+        }
+    ),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
 # PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,45 @@ def test_the_base_image_is_overridable_for_mirrors(rendered: Path) -> None:
         assert "$(BASE_IMAGE_ARG)" in recipe.group(1), f"{target} should pass DOCKER_BASE_IMAGE on"
     build_arg = '$(if $(DOCKER_BASE_IMAGE),--build-arg BASE_IMAGE="$(DOCKER_BASE_IMAGE)")'
     assert f"BASE_IMAGE_ARG = {build_arg}" in serving, "DOCKER_BASE_IMAGE should set the BASE_IMAGE argument"
+
+
+MONITORING_SERVICES = {"prometheus", "pushgateway", "grafana"}
+# An image pinned by tag: no registry is reachable where the template is tested, to resolve digests.
+IMAGE_TAG = re.compile(r"[a-z0-9./-]+:v?\d+\.\d+\.\d+")
+
+
+def test_the_monitoring_profile_runs_beside_the_api_on_loopback_only(rendered: Path) -> None:
+    stage = answers_of(rendered)["stage"]
+    if stage < 2:
+        pytest.skip("compose.yaml comes with stage 2")
+    compose = yaml.safe_load((rendered / "compose.yaml").read_text())
+    services = compose["services"]
+    profiled = {name for name, service in services.items() if "monitoring" in service.get("profiles", [])}
+    assert profiled == (MONITORING_SERVICES if stage >= 4 else set()), profiled
+    if stage < 4:
+        return
+    for name in sorted(profiled):
+        service = services[name]
+        assert all(port.startswith("127.0.0.1:") for port in service["ports"]), f"{name}: {service['ports']}"
+        assert IMAGE_TAG.fullmatch(service["image"]), f"{name}: pin the image by its version tag"
+    # Prometheus reads the API's key from the compose secret, a file: never from its config's text
+    assert services["prometheus"]["secrets"] == ["api_key"]
+    assert compose["secrets"] == {"api_key": {"file": "build/monitoring/api-key"}}
+    assert "./monitoring:/etc/prometheus:ro" in services["prometheus"]["volumes"]
+    config = yaml.safe_load((rendered / "monitoring/prometheus.yml").read_text())
+    api = next(job for job in config["scrape_configs"] if job["job_name"] == "api")
+    assert api["authorization"]["credentials_file"] == "/run/secrets/api_key"
+    assert api["static_configs"] == [{"targets": ["api:8000"]}], "the compose service's name and port"
+    provisioning = "./monitoring/grafana/provisioning:/etc/grafana/provisioning:ro"
+    assert provisioning in services["grafana"]["volumes"]
+    # and Docker Compose itself reads the file, with the profile
+    compose_tool = shutil.which("docker-compose")
+    if compose_tool is None:
+        pytest.skip("docker-compose is not installed (.ci/run installs it)")
+    resolved = yaml.safe_load(run([compose_tool, "--profile", "monitoring", "config"], cwd=rendered).stdout)
+    assert MONITORING_SERVICES | {"api", "mlflow"} == set(resolved["services"])
+    ports = [str(port) for name in MONITORING_SERVICES for port in resolved["services"][name]["ports"]]
+    assert all(port.startswith("127.0.0.1:") for port in ports), ports
 
 
 def requirement_lines(text: str) -> list[str]:
