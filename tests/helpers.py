@@ -168,7 +168,24 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    4: frozenset(),
+    4: frozenset(
+        {
+            "configs/monitoring.yaml",
+            "docs/monitoring/index.md",
+            "make/stage-4-monitoring.mk",
+            "src/{package}/cli_monitoring.py",
+            "src/{package}/core/drift.py",
+            "src/{package}/core/monitoring.py",
+            "src/{package}/core/monitoring_page.py",
+            "src/{package}/io/windows.py",
+            "src/{package}/jobs/monitor.py",
+            "tests/core/test_drift.py",
+            "tests/core/test_monitoring.py",
+            "tests/io/test_windows.py",
+            "tests/jobs/test_monitor.py",
+            "tests/test_cli_monitoring.py",
+        }
+    ),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
 # PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).
