@@ -168,10 +168,13 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    # Stage 4, monitoring: Prometheus' scrape config and alert rules (with their promtool tests),
-    # Grafana's provisioning and dashboard, and the tool that finds promtool.
+    # Stage 4, monitoring: the monitor (drift, performance, segments) and its report; Prometheus'
+    # scrape config and alert rules (with their promtool tests), Grafana's provisioning and
+    # dashboard, and the tool that finds promtool.
     4: frozenset(
         {
+            "configs/monitoring.yaml",
+            "docs/monitoring/index.md",
             "make/stage-4-monitoring.mk",
             "monitoring/grafana/dashboards/api.json",
             "monitoring/grafana/provisioning/dashboards/dashboards.yml",
@@ -179,6 +182,17 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "monitoring/prometheus.yml",
             "monitoring/rules/alerts.test.yml",
             "monitoring/rules/alerts.yml",
+            "src/{package}/cli_monitoring.py",
+            "src/{package}/core/drift.py",
+            "src/{package}/core/monitoring.py",
+            "src/{package}/core/monitoring_page.py",
+            "src/{package}/io/windows.py",
+            "src/{package}/jobs/monitor.py",
+            "tests/core/test_drift.py",
+            "tests/core/test_monitoring.py",
+            "tests/io/test_windows.py",
+            "tests/jobs/test_monitor.py",
+            "tests/test_cli_monitoring.py",
             "tests/test_monitoring_config.py",
             "tools/promtool.py",
         }
