@@ -168,7 +168,14 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    4: frozenset(),
+    # Stage 4, monitoring: drift, performance and segments against the champion, alerts, observability.
+    4: frozenset(
+        {
+            ".github/workflows/monitoring.yml",
+            "tests/test_monitoring_issue.py",
+            "tools/monitoring_issue.py",
+        }
+    ),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
 # PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).
