@@ -190,7 +190,7 @@ STAGE_JOBS: dict[int, tuple[str, ...]] = {
     1: ("stage-data",),
     2: ("stage-tracking",),
     3: ("stage-serving",),
-    4: (),
+    4: ("stage-monitoring",),
 }
 BASE_JOBS = ("quality", "tests")
 
