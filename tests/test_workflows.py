@@ -73,14 +73,16 @@ def test_ci_workflow_runs_green_under_act(default_project: Path, shared_cache_en
     # then
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"act should pass:\n{output[-15000:]}"
-    stages = ("stage 1 - data", "stage 2 - tracking", "stage 3 - serving")
+    stages = ("stage 1 - data", "stage 2 - tracking", "stage 3 - serving", "stage 4 - monitoring")
     for job in ("quality", "tests", *stages, "stage scorecard"):
         assert f"[CI/{job}" in output, f"act should have run the {job} job"
     assert "Job failed" not in output, "no job should fail"
     assert "| `tests` | pytest" in output, "the scorecard should list the tests gate"
     assert "| `stage-tracking` |" in output, "the scorecard should list the stage 2 gate"
     assert "| `stage-serving` |" in output, "the scorecard should list the stage 3 gate"
+    assert "| `stage-monitoring` |" in output, "the scorecard should list the stage 4 gate"
     assert "serves my-ml-project-churn version" in output, "stage-serving should run the image's smoke test"
+    assert "(status ok)" in output, "stage-monitoring should run the monitor, without alert"
 
 
 def job_logs(output: str) -> dict[str, str]:
