@@ -72,10 +72,15 @@ def run_act(
     timeout: float = 1800,
     workflow: str = "ci.yml",
     job_env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    inputs: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the project's workflows for ``event`` (or one ``job``) under act; return the result.
 
-    ``job_env`` is set in every step of every job (act's ``--env``), on top of the workflow's own.
+    ``job_env`` is set in every step of every job (act's ``--env``), on top of the workflow's own;
+    act also takes ``GITHUB_API_URL`` and ``GITHUB_REPOSITORY`` from it for the ``github`` context.
+    ``secrets`` are the workflow's ``secrets`` (``GITHUB_TOKEN`` is ``github.token``), ``inputs``
+    a ``workflow_dispatch``'s inputs.
     One workflow only: act does not apply a trigger's tag filter to a branch push, so it would run
     the release workflow too.
     """
@@ -94,6 +99,10 @@ def run_act(
     ]
     for name, value in (job_env or {}).items():
         args += ["--env", f"{name}={value}"]
+    for name, value in (secrets or {}).items():
+        args += ["--secret", f"{name}={value}"]
+    for name, value in (inputs or {}).items():
+        args += ["--input", f"{name}={value}"]
     if job:
         args += ["--job", job]
     with tempfile.TemporaryDirectory(prefix="act-home-") as home:

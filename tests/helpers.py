@@ -168,11 +168,12 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    # Stage 4, monitoring: the monitor (drift, performance, segments) and its report; Prometheus'
+    # Stage 4, monitoring: the monitor (drift, performance, segments) its report and its schedule (the monitoring workflow); Prometheus'
     # scrape config and alert rules (with their promtool tests), Grafana's provisioning and
     # dashboard, and the tool that finds promtool.
     4: frozenset(
         {
+            ".github/workflows/monitoring.yml",
             "configs/monitoring.yaml",
             "docs/monitoring/index.md",
             "make/stage-4-monitoring.mk",
@@ -194,6 +195,8 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/jobs/test_monitor.py",
             "tests/test_cli_monitoring.py",
             "tests/test_monitoring_config.py",
+            "tests/test_monitoring_issue.py",
+            "tools/monitoring_issue.py",
             "tools/promtool.py",
         }
     ),
@@ -211,7 +214,7 @@ STAGE_JOBS: dict[int, tuple[str, ...]] = {
     1: ("stage-data",),
     2: ("stage-tracking",),
     3: ("stage-serving",),
-    4: (),
+    4: ("stage-monitoring",),
 }
 BASE_JOBS = ("quality", "tests")
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.act import run_act
 from tests.conftest import SetUpProject
@@ -69,14 +73,16 @@ def test_ci_workflow_runs_green_under_act(default_project: Path, shared_cache_en
     # then
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"act should pass:\n{output[-15000:]}"
-    stages = ("stage 1 - data", "stage 2 - tracking", "stage 3 - serving")
+    stages = ("stage 1 - data", "stage 2 - tracking", "stage 3 - serving", "stage 4 - monitoring")
     for job in ("quality", "tests", *stages, "stage scorecard"):
         assert f"[CI/{job}" in output, f"act should have run the {job} job"
     assert "Job failed" not in output, "no job should fail"
     assert "| `tests` | pytest" in output, "the scorecard should list the tests gate"
     assert "| `stage-tracking` |" in output, "the scorecard should list the stage 2 gate"
     assert "| `stage-serving` |" in output, "the scorecard should list the stage 3 gate"
+    assert "| `stage-monitoring` |" in output, "the scorecard should list the stage 4 gate"
     assert "serves my-ml-project-churn version" in output, "stage-serving should run the image's smoke test"
+    assert "(status ok)" in output, "stage-monitoring should run the monitor, without alert"
 
 
 def job_logs(output: str) -> dict[str, str]:
@@ -148,3 +154,161 @@ def test_a_failing_test_a_lint_error_and_a_failed_gate_each_fail_their_job_and_t
     named = "error: 3 of 3 gates did not pass: quality (failure), tests (failure), stage-data (failure)"
     assert named in scorecard, f"the scorecard should name the failed gates:\n{scorecard}"
     assert scorecard.endswith("Job failed"), f"the scorecard job should fail:\n{scorecard}"
+
+
+# A stand-in for `make` in the monitor step: records its arguments, writes the report the test asks
+# for (FAKE_STATUS; none when unset), and exits with FAKE_CODE, as make does on the monitor's exit.
+FAKE_MAKE = """#!/bin/bash
+printf '%s\\n' "$@" > make-args.txt
+if [ -n "${FAKE_STATUS:-}" ]; then
+  mkdir -p reports/monitoring
+  printf '{"status": "%s", "summary": "## Monitoring: %s\\\\n\\\\n- line two"}' \\
+    "$FAKE_STATUS" "$FAKE_STATUS" > reports/monitoring/report.json
+fi
+exit "${FAKE_CODE:-0}"
+"""
+
+
+@dataclass
+class MonitorStep:
+    """What the monitor step of monitoring.yml did, run by bash with a stand-in make."""
+
+    code: int
+    output: str
+    outputs: str
+    step_summary: str
+    make_args: list[str] | None
+
+
+def run_monitor_step(
+    project: Path,
+    tmp_path: Path,
+    *,
+    status: str = "",
+    code: int = 0,
+    window: str = "",
+    uri: str = "sqlite:///x.db",
+) -> MonitorStep:
+    """Run the monitor step's script as GitHub would (bash -e), with make replaced by FAKE_MAKE."""
+    workflow = yaml.safe_load((project / ".github/workflows/monitoring.yml").read_text())
+    [step] = [step for step in workflow["jobs"]["monitor"]["steps"] if step.get("id") == "monitor"]
+    assert set(step["env"]) == {"WINDOW", "MLFLOW_TRACKING_URI"}, "the test sets each variable"
+    bin_dir, work = tmp_path / "bin", tmp_path / "work"
+    bin_dir.mkdir()
+    work.mkdir()
+    (bin_dir / "make").write_text(FAKE_MAKE)
+    (bin_dir / "make").chmod(0o755)
+    (tmp_path / "step.sh").write_text(step["run"])
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "WINDOW": window,
+        "MLFLOW_TRACKING_URI": uri,
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "FAKE_STATUS": status,
+        "FAKE_CODE": str(code),
+    }
+    result = subprocess.run(
+        ["bash", "-e", str(tmp_path / "step.sh")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    args = work / "make-args.txt"
+    return MonitorStep(
+        code=result.returncode,
+        output=result.stdout + result.stderr,
+        outputs=outputs.read_text() if outputs.exists() else "",
+        step_summary=summary.read_text() if summary.exists() else "",
+        make_args=args.read_text().splitlines() if args.exists() else None,
+    )
+
+
+def test_monitor_step_passes_a_report_without_alert_on(example_project: Path, tmp_path: Path) -> None:
+    # when
+    step = run_monitor_step(example_project, tmp_path, status="ok", code=0)
+
+    # then
+    assert step.code == 0, f"no alert should pass:\n{step.output}"
+    assert step.make_args == ["monitor"], "without a window, the config's window is monitored"
+    assert step.outputs.startswith("status=ok\nsummary<<summary-"), step.outputs
+    assert "## Monitoring: ok\n\n- line two\n" in step.outputs, "the summary should be an output"
+    assert step.step_summary == "## Monitoring: ok\n\n- line two\n", "the run summary shows it"
+
+
+def test_monitor_step_hands_an_alert_on_without_failing(example_project: Path, tmp_path: Path) -> None:
+    # when make fails, as it does on the monitor's exit 3, and the report says alert
+    step = run_monitor_step(
+        example_project, tmp_path, status="alert", code=2, window="log:2026-01-01..2026-01-31"
+    )
+
+    # then
+    assert step.code == 0, f"an alert should pass the job on to the report job:\n{step.output}"
+    assert step.make_args == ["monitor", "ARGS=--window log:2026-01-01..2026-01-31"], step.make_args
+    delimiter = re.search(r"summary<<(\S+)\n", step.outputs)
+    assert delimiter, step.outputs
+    assert step.outputs == (
+        f"status=alert\nsummary<<{delimiter[1]}\n## Monitoring: alert\n\n- line two\n{delimiter[1]}\n"
+    ), "the whole summary should be handed on"
+    assert "::warning::the monitor raised an alert" in step.output
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        pytest.param("error", 2, "report status: error", id="could-not-run"),
+        pytest.param("", 2, "report status: missing", id="no-report"),
+        pytest.param(
+            "ok", 2, "make monitor failed (exit 2) after writing a report with status ok", id="ok-but-failed"
+        ),
+        pytest.param("drifting", 0, "report status: drifting", id="unknown-status"),
+    ],
+)
+def test_monitor_step_fails_when_the_monitor_could_not_run(
+    example_project: Path, tmp_path: Path, status: str, code: int, expected: str
+) -> None:
+    # when
+    step = run_monitor_step(example_project, tmp_path, status=status, code=code)
+
+    # then
+    assert step.code != 0, f"the run should fail:\n{step.output}"
+    assert expected in step.output, step.output
+    assert step.outputs == "", "nothing should be handed on to the report job"
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "batch:x; touch pwned",
+        "table:$(touch pwned)",
+        "log:2026-01-01\n::set-output name=status::alert",
+        "drift",
+    ],
+)
+def test_monitor_step_refuses_a_window_that_is_not_a_window_spec(
+    example_project: Path, tmp_path: Path, window: str
+) -> None:
+    # when
+    step = run_monitor_step(example_project, tmp_path, status="ok", window=window)
+
+    # then
+    assert step.code != 0, "the step should fail"
+    assert step.make_args is None, "make should not run"
+    assert "::error::the window " in step.output, step.output
+    assert not any(line.startswith("::set-output") for line in step.output.splitlines()), (
+        "the refused value should not start a workflow command"
+    )
+    assert not (tmp_path / "work" / "pwned").exists()
+
+
+def test_monitor_step_without_the_registry_secret_names_it(example_project: Path, tmp_path: Path) -> None:
+    # when
+    step = run_monitor_step(example_project, tmp_path, status="ok", uri="")
+
+    # then
+    assert step.code != 0, "the step should fail"
+    assert step.make_args is None, "make should not run"
+    assert "::error::set the secret MLFLOW_TRACKING_URI" in step.output, step.output

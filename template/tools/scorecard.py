@@ -37,6 +37,11 @@ GATES: dict[str, str] = {
         "published atomically); the runtime image built with the champion baked in, run, ready, "
         "predicting and counting it in /metrics"
     ),
+    "stage-monitoring": (
+        "the monitor on a shipped window that must not drift (report written, no alert); "
+        "promtool: the Prometheus config, the alert rules and their unit tests, the dashboard's "
+        "queries"
+    ),
 }
 
 ICONS = {
