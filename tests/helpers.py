@@ -168,9 +168,9 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    # Stage 4, monitoring: the monitor (drift, performance, segments) its report and its schedule (the monitoring workflow); Prometheus'
-    # scrape config and alert rules (with their promtool tests), Grafana's provisioning and
-    # dashboard, and the tool that finds promtool.
+    # Stage 4, monitoring: the monitor (drift, performance, segments), its report and its schedule
+    # (the monitoring workflow); Prometheus' scrape config and alert rules (with their promtool
+    # tests), Grafana's provisioning and dashboard, and the tool that finds promtool.
     4: frozenset(
         {
             ".github/workflows/monitoring.yml",
