@@ -1,9 +1,13 @@
 """The generated monitoring workflow under act, with a stand-in for GitHub's REST API.
 
-The workflow runs on the session's default project (set up, through `make ci`): its monitor job reads
-that project's registry, batch predictions and warehouse (act copies the work tree without the files
-git ignores, so the test points the settings at them), and its report job talks to a stand-in for
-GitHub's API on 127.0.0.1 that records what would have been posted and answers as GitHub does.
+The workflow runs on a project with the default answers, set up, with a champion and its batch
+predictions of the sample: its monitor job reads that project's registry, batch predictions and
+warehouse (act copies the work tree without the files git ignores, so the test points the settings at
+them), and its report job talks to a stand-in for GitHub's API on 127.0.0.1 that records what would
+have been posted and answers as GitHub does.
+
+The project is not the session's default one (`make demo`'s): that one's tests use the Docker engine
+and run on one worker, and these need no engine, so they run beside them (see conftest.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.act import run_act
+from tests.conftest import SetUpProject
 from tests.helpers import run
 
 REPOSITORY = "team/project"
@@ -104,6 +109,14 @@ def github() -> Iterator[FakeGitHub]:
         thread.join()
 
 
+@pytest.fixture(scope="module")
+def monitored_project(set_up_project: SetUpProject, project_env: dict[str, str]) -> Path:
+    """A project with the default answers, its champion, and the champion's batch predictions."""
+    project = set_up_project(with_docker=False)
+    run(["make", "data", "train", "promote", "predict-batch"], cwd=project, env=project_env)
+    return project
+
+
 @dataclass(frozen=True)
 class MonitoringRun:
     """What one act run of the monitoring workflow left: its result and the artifact's report."""
@@ -153,11 +166,12 @@ def run_monitoring(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("monitoring-workflow")  # one project for both (see conftest.py)
 def test_monitoring_workflow_without_alert_posts_nothing(
-    default_project: Path, shared_cache_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+    monitored_project: Path, shared_cache_env: dict[str, str], github: FakeGitHub, tmp_path: Path
 ) -> None:
     # when the workflow runs on the configured window, which does not drift
-    monitoring = run_monitoring(default_project, default_project, github, shared_cache_env, tmp_path)
+    monitoring = run_monitoring(monitored_project, monitored_project, github, shared_cache_env, tmp_path)
 
     # then
     assert monitoring.code == 0, f"act should pass:\n{monitoring.output[-15000:]}"
@@ -167,12 +181,13 @@ def test_monitoring_workflow_without_alert_posts_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("monitoring-workflow")  # one project for both (see conftest.py)
 def test_monitoring_workflow_opens_one_labelled_issue_with_the_summary_on_an_alert(
-    default_project: Path, shared_cache_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+    monitored_project: Path, shared_cache_env: dict[str, str], github: FakeGitHub, tmp_path: Path
 ) -> None:
     # given a clone whose drift thresholds every feature passes
     clone = tmp_path / "clone"
-    run(["git", "clone", "--quiet", str(default_project), str(clone)], cwd=tmp_path)
+    run(["git", "clone", "--quiet", str(monitored_project), str(clone)], cwd=tmp_path)
     config = clone / "configs" / "monitoring.yaml"
     text = config.read_text()
     for key in ("wasserstein", "jensen_shannon"):
@@ -183,9 +198,9 @@ def test_monitoring_workflow_opens_one_labelled_issue_with_the_summary_on_an_ale
     config.write_text(text)
 
     # when the workflow runs, the window given as the dispatch's input: the batch by its folder
-    window = f"batch:{default_project / 'predictions' / 'customer_features'}"
+    window = f"batch:{monitored_project / 'predictions' / 'customer_features'}"
     monitoring = run_monitoring(
-        clone, default_project, github, shared_cache_env, tmp_path / "artifacts", {"window": window}
+        clone, monitored_project, github, shared_cache_env, tmp_path / "artifacts", {"window": window}
     )
 
     # then the run passes: the alert is handed on, not an error

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 
 from tests.conftest import SetUpProject
@@ -214,6 +215,36 @@ def test_a_project_at_an_earlier_stage_passes_ci(
     assert tracked == (stage >= 2), "the stage 2 gate runs exactly when the project has stage 2"
     served = "my-ml-project:latest serves my-ml-project-churn version 1" in output
     assert served == (stage >= 3), "the image's smoke test runs exactly when the project has stage 3"
+
+
+@pytest.mark.xdist_group("engine")  # the stage 3 project of the test above, on its worker
+def test_a_stage_3_project_adopts_stage_4_by_update(
+    set_up_project: SetUpProject, project_env: dict[str, str]
+) -> None:
+    # given the stage 3 project (through its make ci in the test above, when run with it)
+    project = set_up_project(stage=3)
+
+    # when the team raises its stage, as docs/stages.md says, then runs the printed steps
+    copier.run_update(
+        project, data={"stage": 4}, defaults=True, overwrite=True, vcs_ref="HEAD", quiet=True, unsafe=False
+    )
+    changed = run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=project, env=project_env
+    ).stdout
+    run(["make", "setup"], cwd=project, env=project_env)
+    run(["git", "add", "--all"], cwd=project, env=project_env)
+    run(["make", "lint", "stage-monitoring"], cwd=project, env=project_env)
+
+    # then the stage's files came without conflict, and its gate passes beside the team's stage 3 files
+    files = [line[3:] for line in changed.splitlines()]
+    assert "configs/monitoring.yaml" in files, f"the update should add stage 4's files:\n{changed}"
+    leftovers = [
+        name
+        for name in files
+        if name.endswith(".rej")
+        or ((project / name).is_file() and "<<<<<<< " in (project / name).read_text(errors="replace"))
+    ]
+    assert leftovers == [], "adopting stage 4 should not conflict"
 
 
 @pytest.mark.parametrize(
