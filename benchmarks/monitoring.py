@@ -121,7 +121,8 @@ seconds = time.perf_counter() - start
 found = result.features | ({} if result.score is None else {"score": result.score})
 features = {
     name: {
-        "test": f.test, "statistic": f.statistic, "threshold": f.threshold, "drifted": bool(f.drifted),
+        "kind": f.kind, "test": f.test, "statistic": f.statistic, "threshold": f.threshold,
+        "drifted": bool(f.drifted),
         "also": [kind for kind, flag in (("unseen", f.unseen_flagged), ("missing", f.missing_rose)) if flag],
     }
     for name, f in found.items()
@@ -221,23 +222,35 @@ def _letters(text: object) -> str:
     return re.sub("[^a-z]", "", str(text).lower())  # "chi_square" in "chi-square p_value"
 
 
-def _reason(ours: dict[str, object], theirs: dict[str, object]) -> str:
-    """Why the two verdicts differ: the test each ran (chosen by different sizes), or its threshold."""
+def _reason(ours: dict[str, object], theirs: dict[str, object], rows: tuple[int, int]) -> str:
+    """Why two verdicts differ: the test each picked (Evidently's defaults, read in its stattests
+    registry: by the reference's rows, p-value tests up to 1,000; ours by the window's), or the
+    threshold."""
+    reference, current = rows
     said = f"ours {ours['test']} {float(ours['statistic']):.3g} vs {ours['threshold']}"  # type: ignore[arg-type]
     said += f", Evidently {theirs['test']} {float(theirs['statistic']):.3g} vs {theirs['threshold']}"  # type: ignore[arg-type]
-    if _letters(ours["test"]) not in _letters(theirs["test"]):
-        return f"different test ({said}): ours picks by the window's rows, Evidently by the reference's"
-    return f"same test, different threshold ({said})"
+    if _letters(ours["test"]) in _letters(theirs["test"]):
+        return f"same test, different threshold ({said})"
+    why = (
+        f"different test ({said}): Evidently picks by the reference's {reference:,} rows (<= 1,000: "
+        f"p-value tests), ours by the window's {current:,} (distances)"
+    )
+    if ours.get("kind") == "numeric" and _letters(theirs["test"]).startswith(("chi", "z")):
+        why += "; Evidently tests a numeric column with <= 5 distinct values as categorical"
+    if theirs["drifted"]:
+        return why + "; a p-value on this many rows flags a difference this small"
+    return why + "; the distance passes our threshold while the p-value stays above its own"
 
 
-def _verdicts(title: str, ours: DriftRun, theirs: DriftRun) -> list[str]:
-    lines = [f"  {title}", f"    {'feature':<22}{'ours':<46}Evidently"]
+def _verdicts(title: str, ours: DriftRun, theirs: DriftRun, rows: tuple[int, int]) -> list[str]:
+    width = max(map(len, [*ours.features, *theirs.features])) + 2
+    lines = [f"  {title}", f"    {'column':<{width}}{'ours':<46}Evidently"]
     disagreements = []
-    for name in sorted(ours.features.keys() | theirs.features.keys()):
+    for name in [*ours.features, *(name for name in theirs.features if name not in ours.features)]:
         mine, other = ours.features.get(name), theirs.features.get(name)
-        lines.append(f"    {name:<22}{_verdict(mine):<46}{_verdict(other)}")
+        lines.append(f"    {name:<{width}}{_verdict(mine):<46}{_verdict(other)}")
         if mine is not None and other is not None and mine["drifted"] != other["drifted"]:
-            disagreements.append(f"    {name}: {_reason(mine, other)}")
+            disagreements.append(f"    {name}: {_reason(mine, other, rows)}")
     drifted = (sum(bool(found["drifted"]) for found in run.features.values()) for run in (ours, theirs))
     lines.append("    drifted: {} (ours), {} (Evidently)".format(*drifted))
     lines.append(f"    disagreements: {len(disagreements) or 'none'}")
@@ -272,9 +285,10 @@ def drift(project: Project, big: BigWarehouse, scratch: Path) -> list[str]:
 
     def row(name: str, run: DriftRun) -> str:
         seconds, peak, inner = run.seconds, run.peak_mib, run.inner_seconds
-        return f"    {name:<34}{seconds:6.1f} s  {peak:6.0f} MiB   ({inner:.1f} s of it the report)"
+        return f"    {name:<34}{seconds:6.1f} s  {peak:6.0f} MiB   ({inner:.1f} s reading and comparing)"
 
     new_category = meta["new_category"]
+    rows = (meta["reference_rows"], meta["current_rows"])
     return [
         f"  drift: {meta['current_rows']:,} current rows vs {meta['reference_rows']:,} reference rows, "
         f"{columns} columns (features + score); fresh process each, from Parquet",
@@ -285,12 +299,13 @@ def drift(project: Project, big: BigWarehouse, scratch: Path) -> list[str]:
         f"{'met' if ours.seconds <= GOAL_SECONDS and ours.peak_mib <= GOAL_MIB else 'NOT met'}; "
         f"{theirs.seconds / ours.seconds:.1f}x faster than Evidently, "
         f"{theirs.peak_mib / ours.peak_mib:.1f}x less memory (goal >= {GOAL_SPEEDUP:.0f}x faster)",
-        *_verdicts("verdicts on the 1M-row window (same distribution as the reference)", ours, theirs),
+        *_verdicts("verdicts on the 1M-row window (same distribution as the reference)", ours, theirs, rows),
         *_verdicts(
             f"verdicts with real drift: {meta['shifted']} + {meta['shift']:.3g} "
             f"({SHIFT_STDS:g} reference std), "
             f"{NEW_CATEGORY_SHARE:.0%} of {new_category[0]} set to {new_category[1]!r}, rescored",
             *runs["drifted"],
+            rows,
         ),
     ]
 
@@ -313,11 +328,11 @@ def prediction_log(project: Project, scratch: Path) -> list[str]:
         f"{PREFIX}API_KEY": key,
     }
     loads: dict[bool, list[Load]] = {False: [], True: []}
-    answered = written = dropped = 0
+    answered = dropped = 0
     rows = files = 0
     for round_ in range(LOG_ROUNDS):
         for enabled in (False, True):
-            folder = scratch / f"prediction-log-{round_}"
+            folder = scratch / f"prediction-log-{round_}-{'on' if enabled else 'off'}"
             run_env = env | {
                 f"{PREFIX}PREDICTION_LOG_ENABLED": str(enabled).lower(),
                 f"{PREFIX}PREDICTION_LOG_DIR": str(folder),
@@ -327,13 +342,16 @@ def prediction_log(project: Project, scratch: Path) -> list[str]:
                 request = urllib.request.Request("http://127.0.0.1:5603/metrics", headers={"X-API-Key": key})
                 with urllib.request.urlopen(request, timeout=10) as answer:
                     metrics = answer.read().decode()
-            if enabled:
-                answered += int(_metric(metrics, r'api_requests_total\{path="/predict",status="200"\}'))
-                written += int(_metric(metrics, "api_prediction_log_written_total"))
-                dropped += int(_metric(metrics, "api_prediction_log_dropped_total"))
-                counted = sh([project.python, "-c", COUNT_LOG, str(folder)], project.root, project.env)
-                found_rows, found_files = map(int, counted.stdout.split())
-                rows, files = rows + found_rows, files + found_files
+            # After the server stopped: it writes what its queue still held as it shuts down.
+            counted = sh([project.python, "-c", COUNT_LOG, str(folder)], project.root, project.env)
+            found_rows, found_files = map(int, counted.stdout.split())
+            if not enabled:
+                if found_rows:
+                    raise RuntimeError(f"the API logged {found_rows} predictions with the log off")
+                continue
+            answered += int(_metric(metrics, r'api_requests_total\{path="/predict",status="200"\}'))
+            dropped += int(_metric(metrics, "api_prediction_log_dropped_total"))
+            rows, files = rows + found_rows, files + found_files
 
     def median(enabled: bool, field: str) -> float:
         return statistics.median(getattr(load, field) for load in loads[enabled])
@@ -354,8 +372,9 @@ def prediction_log(project: Project, scratch: Path) -> list[str]:
         f"    log on    {on_rate:7.0f} req/s   p99 {on_p99:6.1f} ms   ({each(True)})",
         f"    on vs off: {fewer:+.1%} fewer req/s, {higher:+.1%} p99 (goal <= {GOAL_LOG_SLOWER:.0%} each: "
         f"{'met' if met else 'NOT met'})",
-        f"    log: {answered:,} predictions answered, {written:,} records written ({rows:,} rows in "
-        f"{files} Parquet files), {dropped:,} dropped",
+        f"    log on: {answered:,} predictions answered, {rows:,} rows in {files} Parquet files once "
+        "stopped, "
+        f"{dropped:,} counted dropped, {answered - rows:,} missing",
     ]
 
 
