@@ -223,23 +223,24 @@ def _letters(text: object) -> str:
 
 
 def _reason(ours: dict[str, object], theirs: dict[str, object], rows: tuple[int, int]) -> str:
-    """Why two verdicts differ: the test each picked (Evidently's defaults, read in its stattests
-    registry: by the reference's rows, p-value tests up to 1,000; ours by the window's), or the
-    threshold."""
+    """Why two verdicts differ, in a line: the test each picked, or the threshold.
+
+    Evidently's default picks (its stattests registry) go by the reference's rows: up to 1,000,
+    p-value tests (K-S; chi-square for text and for numbers with <= 5 distinct values); ours by
+    the window's rows, distances above `small_window_rows`.
+    """
     reference, current = rows
-    said = f"ours {ours['test']} {float(ours['statistic']):.3g} vs {ours['threshold']}"  # type: ignore[arg-type]
-    said += f", Evidently {theirs['test']} {float(theirs['statistic']):.3g} vs {theirs['threshold']}"  # type: ignore[arg-type]
     if _letters(ours["test"]) in _letters(theirs["test"]):
-        return f"same test, different threshold ({said})"
-    why = (
-        f"different test ({said}): Evidently picks by the reference's {reference:,} rows (<= 1,000: "
-        f"p-value tests), ours by the window's {current:,} (distances)"
-    )
+        return f"same test, thresholds {ours['threshold']} (ours) and {theirs['threshold']} (Evidently)"
+    picked = f"Evidently's {theirs['test']} (its pick for a {reference:,}-row reference"
     if ours.get("kind") == "numeric" and _letters(theirs["test"]).startswith(("chi", "z")):
-        why += "; Evidently tests a numeric column with <= 5 distinct values as categorical"
+        picked += "; <= 5 distinct numbers read as categories"
+    picked += f") vs our {ours['test']} (our pick for {current:,} rows)"
+    if theirs["drifted"] and _letters(theirs["test"]).startswith("chi"):
+        return f"{picked}: chi-square takes the reference's shares as exact, its sampling noise as drift"
     if theirs["drifted"]:
-        return why + "; a p-value on this many rows flags a difference this small"
-    return why + "; the distance passes our threshold while the p-value stays above its own"
+        return f"{picked}: a p-value on {current:,} rows flags a difference this small"
+    return f"{picked}: the distance passes our threshold, the p-value stays above its own"
 
 
 def _verdicts(title: str, ours: DriftRun, theirs: DriftRun, rows: tuple[int, int]) -> list[str]:
