@@ -115,7 +115,7 @@ docs: $(VENV)/.installed ## Build the template's docs site into site/ (--strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Measure: render; data-check on 1M rows; train; API and batch vs MLflow; image; drift vs Evidently; log cost
+bench: $(VENV)/.installed ## Measure: render; data-check on 1M rows; train; copy to champion; API and batch vs MLflow; image; drift vs Evidently; log cost
 	$(BIN)/python -m benchmarks
 
 .PHONY: lint
