@@ -108,6 +108,8 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "Dockerfile",
             "compose.yaml",
             "configs/train.yaml",
+            "docs/models/figures/confusion_matrix.png",
+            "docs/models/figures/feature_importance.png",
             "docs/models/model-card.md",
             "make/stage-2-tracking.mk",
             "src/{package}/cli_tracking.py",
@@ -168,7 +170,14 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    4: frozenset(),
+    # Stage 4, monitoring.
+    4: frozenset(
+        {
+            "configs/monitoring.yaml",
+            "src/{package}/core/segments.py",
+            "tests/core/test_segments.py",
+        }
+    ),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
 # PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).
