@@ -227,6 +227,15 @@ def copy_project(dst: Path, src: Path | str = TEMPLATE, vcs_ref: str = "HEAD", *
     return dst
 
 
+# Files copied as bytes, never read as text: the model card's figures.
+BINARY_SUFFIXES = frozenset({".png"})
+
+
+def text_files(root: Path) -> set[str]:
+    """Return the files of :func:`project_files` that hold text (not :data:`BINARY_SUFFIXES`)."""
+    return {name for name in project_files(root) if Path(name).suffix not in BINARY_SUFFIXES}
+
+
 def project_files(root: Path) -> set[str]:
     """Return every file below ``root`` as a POSIX path relative to it, skipping .git."""
     return {
