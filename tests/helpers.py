@@ -108,6 +108,8 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "Dockerfile",
             "compose.yaml",
             "configs/train.yaml",
+            "docs/models/figures/confusion_matrix.png",
+            "docs/models/figures/feature_importance.png",
             "docs/models/model-card.md",
             "make/stage-2-tracking.mk",
             "src/{package}/cli_tracking.py",
@@ -187,10 +189,12 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "src/{package}/core/drift.py",
             "src/{package}/core/monitoring.py",
             "src/{package}/core/monitoring_page.py",
+            "src/{package}/core/segments.py",
             "src/{package}/io/windows.py",
             "src/{package}/jobs/monitor.py",
             "tests/core/test_drift.py",
             "tests/core/test_monitoring.py",
+            "tests/core/test_segments.py",
             "tests/io/test_windows.py",
             "tests/jobs/test_monitor.py",
             "tests/test_cli_monitoring.py",
@@ -247,6 +251,15 @@ def copy_project(dst: Path, src: Path | str = TEMPLATE, vcs_ref: str = "HEAD", *
         unsafe=False,
     )
     return dst
+
+
+# Files copied as bytes, never read as text: the model card's figures.
+BINARY_SUFFIXES = frozenset({".png"})
+
+
+def text_files(root: Path) -> set[str]:
+    """Return the files of :func:`project_files` that hold text (not :data:`BINARY_SUFFIXES`)."""
+    return {name for name in project_files(root) if Path(name).suffix not in BINARY_SUFFIXES}
 
 
 def project_files(root: Path) -> set[str]:

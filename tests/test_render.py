@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.helpers import (
+    BINARY_SUFFIXES,
     EXAMPLE_ANSWERS,
     TEMPLATE,
     copy_project,
@@ -21,6 +22,7 @@ from tests.helpers import (
     expected_gate_jobs,
     project_files,
     run,
+    text_files,
     which,
 )
 
@@ -91,7 +93,7 @@ LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
 
 def test_no_leftover_jinja(rendered: Path) -> None:
     leftovers = []
-    for name in sorted(project_files(rendered)):
+    for name in sorted(text_files(rendered)):
         text = (rendered / name).read_text(encoding="utf-8")
         # GitHub Actions expressions are ${{ ... }}; strip them before looking for Jinja.
         text = re.sub(r"\$\{\{[^}]*\}\}", "", text)
@@ -319,7 +321,7 @@ def test_poetry_is_installed_with_hashes_from_one_pin(rendered: Path) -> None:
     assert {"run": "make poetry", "shell": "bash"} in action["runs"]["steps"], "CI installs poetry by make"
     mentions = [
         name
-        for name in sorted(project_files(rendered))
+        for name in sorted(text_files(rendered))
         if name != "tools/poetry-requirements.txt" and re.search(r"poetry==\d", (rendered / name).read_text())
     ]
     assert mentions == ["tools/poetry-requirements.in"], f"poetry's version needs one source: {mentions}"
@@ -374,7 +376,7 @@ def test_only_files_that_use_answers_are_jinja() -> None:
     """A .jinja file must contain Jinja; every other file must not, so it stays lintable."""
     wrong = []
     for path in (TEMPLATE / "template").rglob("*"):
-        if not path.is_file():
+        if not path.is_file() or path.suffix in BINARY_SUFFIXES:
             continue
         text = path.read_text(encoding="utf-8")
         has_jinja = bool(re.search(r"(?<!\$)\{\{|\{%", text))
