@@ -168,7 +168,15 @@ STAGE_FILES: dict[int, frozenset[str]] = {
             "tests/test_cli_serving.py",
         }
     ),
-    4: frozenset(),
+    # Stage 4, monitoring: the prediction log, error reports, drift, performance and segments.
+    4: frozenset(
+        {
+            "src/{package}/io/prediction_log.py",
+            "src/{package}/serving/observability.py",
+            "tests/io/test_prediction_log.py",
+            "tests/serving/test_observability.py",
+        }
+    ),
 }
 # What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
 # PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).
