@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -153,18 +154,91 @@ def default_project(demo: Demo, docker_base_image: BaseImage) -> Path:
 # fixtures, but only those of stage 3 and later projects that run their gates use it: those are
 # marked.)
 ENGINE_FIXTURES = frozenset({"demo", "default_project"})
+ENGINE = "engine"
+
+
+def xdist_groups(folder: Path) -> dict[str, str]:
+    """Return the xdist group of each test function of ``folder`` that has one, by its node id.
+
+    Read from the source: an ``xdist_group`` mark on the function or in the module's
+    ``pytestmark``, else the engine's group for a function that takes an engine's fixture. The
+    scheduler runs where nothing is collected, so it reads the groups here; each worker checks
+    them against the tests it collects (see pytest_collection_modifyitems).
+    """
+    groups: dict[str, str] = {}
+    for path in sorted(folder.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_group = next(
+            (
+                group
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and any(isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets)
+                for group in _marked_groups(node.value)
+            ),
+            None,
+        )
+        for node in tree.body:
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            marked = [group for decorator in node.decorator_list for group in _marked_groups(decorator)]
+            arguments = {argument.arg for argument in node.args.args}
+            group = next(iter(marked), None) or module_group
+            if group is None and ENGINE_FIXTURES & arguments:
+                group = ENGINE
+            if group is not None:
+                groups[f"{folder.name}/{path.name}::{node.name}"] = group
+    return groups
+
+
+def _marked_groups(node: ast.expr) -> list[str]:
+    """Return the names of the ``pytest.mark.xdist_group("name")`` calls in ``node``."""
+    calls = node.elts if isinstance(node, ast.List) else [node]
+    return [
+        call.args[0].value
+        for call in calls
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "xdist_group"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `--dist loadgroup`, schedule by the groups the tests' source names (xdist_groups).
+
+    pytest-xdist's own loadgroup renames each grouped test's node id, which pytest 9 no longer
+    lets a plugin do: its groups are lost, and the tests of one engine would run on two workers.
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    groups = xdist_groups(Path(str(config.rootpath)) / "tests")
+
+    class GroupScheduling(LoadScopeScheduling):
+        """Whole groups to one worker each, in the order of the collection; other tests alone."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return groups.get(nodeid.split("[")[0], nodeid)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests of `make demo` first, and keep the tests of one engine on one worker.
 
-    The slow layer runs on two pytest-xdist workers (`--dist loadgroup`; see the Makefile). Each
-    worker has its own session fixtures: the tests that use the Docker engine (the demo, which must
-    meet the machine with no engine running, then the tests of its project, and any that builds
-    images, marked ``xdist_group("engine")`` where no fixture says so) form one group, on one worker,
-    so that no other worker starts or stops an engine under them. The other tests spread over the
-    workers; those that share a set-up project share a group, so it is set up once.
+    The slow layer runs on two pytest-xdist workers (`--dist loadgroup`; see the Makefile), and
+    schedules them by group (pytest_xdist_make_scheduler). Each worker has its own session
+    fixtures: the tests that use the Docker engine (the demo, which must meet the machine with no
+    engine running, then the tests of its project, and any that builds images, marked
+    ``xdist_group("engine")`` where no fixture says so) form one group, on one worker, so that no
+    other worker starts or stops an engine under them. The other tests spread over the workers;
+    those that share a set-up project share a group, so it is set up once. A test that takes an
+    engine's fixture through another fixture is refused until it is marked.
 
     Groups go to the workers in this order (`--no-loadscope-reorder`), and each worker starts with
     two: the engine's group, the longest, goes first, and the tests that set up no project of
@@ -174,13 +248,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def engine(item: pytest.Item) -> bool:
         return bool(ENGINE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
+    groups = xdist_groups(TEMPLATE / "tests")
     for item in items:
-        if engine(item):
-            item.add_marker(pytest.mark.xdist_group("engine"))
+        if engine(item) and groups.get(item.nodeid.split("[")[0]) != ENGINE:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the Docker engine's tests' project: take `default_project` as "
+                f'an argument, or mark it @pytest.mark.xdist_group("{ENGINE}")'
+            )
 
     def sets_up_a_project(item: pytest.Item) -> bool:
         names = getattr(item, "fixturenames", ())
-        return "set_up_project" in names or item.get_closest_marker("xdist_group") is not None
+        return "set_up_project" in names or item.nodeid.split("[")[0] in groups
 
     items.sort(
         key=lambda item: (
