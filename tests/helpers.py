@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,204 +22,7 @@ from tools.environment import TOOLS_BIN, tool_env
 TEMPLATE = Path(__file__).resolve().parents[1]
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((TEMPLATE / "example-answers.yml").read_text())
 
-# Files every project has, whatever the answers ({package} is the package name).
-BASE_FILES = frozenset(
-    {
-        ".copier-answers.yml",
-        ".editorconfig",
-        ".github/actions/setup/action.yml",
-        ".github/dependabot.yml",
-        ".github/workflows/ci.yml",
-        ".gitignore",
-        ".pre-commit-config.yaml",
-        ".python-version",
-        "LICENSE",
-        "Makefile",
-        "README.md",
-        "docs/development.md",
-        "docs/explanations/security.md",
-        "docs/index.md",
-        "docs/stages.md",
-        "mkdocs.yml",
-        "poetry.toml",
-        "project.mk",
-        "pyproject.toml",
-        "src/{package}/__init__.py",
-        "src/{package}/__main__.py",
-        "src/{package}/cli.py",
-        "src/{package}/py.typed",
-        "src/{package}/settings.py",
-        "tests/conftest.py",
-        "tests/test_cli.py",
-        "tests/test_scorecard.py",
-        "tests/test_settings.py",
-        "tools/poetry-requirements.in",
-        "tools/poetry-requirements.txt",
-        "tools/scorecard.py",
-    }
-)
-
-# What each stage adds, cumulatively: its files, its CI gate jobs and its make gate targets. Each stage
-# fills its own entry when it lands; a project at stage N has the base plus the entries of stages 1..N.
-STAGE_FILES: dict[int, frozenset[str]] = {
-    # Stage 1, data in order: the warehouse, the SQL views, the contracts, the data docs.
-    1: frozenset(
-        {
-            ".sqlfluff",
-            "data/sample/activity.csv",
-            "data/sample/customers.csv",
-            "docs/data/datasheet.md",
-            "docs/data/dictionary.md",
-            "docs/data/warehouse.md",
-            "make/stage-1-data.mk",
-            "sql/features/customer_features.sql",
-            "sql/staging/stg_activity.sql",
-            "sql/staging/stg_customers.sql",
-            "src/{package}/core/__init__.py",
-            "src/{package}/core/contracts.py",
-            "src/{package}/core/documentation.py",
-            "src/{package}/core/quality.py",
-            "src/{package}/core/sql.py",
-            "src/{package}/io/__init__.py",
-            "src/{package}/io/connection.py",
-            "src/{package}/io/files.py",
-            "src/{package}/io/warehouse.py",
-            "src/{package}/jobs/__init__.py",
-            "src/{package}/jobs/build_data.py",
-            "src/{package}/jobs/check_data.py",
-            "src/{package}/jobs/check_sql.py",
-            "src/{package}/jobs/document_data.py",
-            "tests/core/test_documentation.py",
-            "tests/core/test_quality.py",
-            "tests/core/test_sql.py",
-            "tests/io/test_files.py",
-            "tests/io/test_warehouse.py",
-            "tests/jobs/test_build_data.py",
-            "tests/jobs/test_check_data.py",
-            "tests/jobs/test_document_data.py",
-            "tests/test_cli_data.py",
-            "tests/test_sample_data.py",
-            "tools/sample_data.py",
-        }
-    ),
-    # Stage 2, tracking: training, the registry, promotion, the model card, the environment check.
-    2: frozenset(
-        {
-            ".devcontainer/devcontainer.json",
-            ".dockerignore",
-            "Dockerfile",
-            "compose.yaml",
-            "configs/train.yaml",
-            "docs/models/figures/confusion_matrix.png",
-            "docs/models/figures/feature_importance.png",
-            "docs/models/model-card.md",
-            "make/stage-2-tracking.mk",
-            "src/{package}/cli_tracking.py",
-            "src/{package}/core/figures.py",
-            "src/{package}/core/model.py",
-            "src/{package}/core/model_card.py",
-            "src/{package}/core/promotion.py",
-            "src/{package}/core/training.py",
-            "src/{package}/io/model_folder.py",
-            "src/{package}/io/provenance.py",
-            "src/{package}/io/registry.py",
-            "src/{package}/jobs/check_tracking.py",
-            "src/{package}/jobs/document_model.py",
-            "src/{package}/jobs/promote.py",
-            "src/{package}/jobs/train.py",
-            "tests/core/test_model_card.py",
-            "tests/core/test_promotion.py",
-            "tests/core/test_training.py",
-            "tests/io/test_provenance.py",
-            "tests/io/test_registry.py",
-            "tests/jobs/test_check_tracking.py",
-            "tests/jobs/test_document_model.py",
-            "tests/jobs/test_promote.py",
-            "tests/jobs/test_train.py",
-            "tests/test_cli_tracking.py",
-            "tests/test_env_check.py",
-            "tools/env_check.py",
-        }
-    ),
-    # Stage 3, serving: batch predictions, the online API, and the image that carries both.
-    3: frozenset(
-        {
-            ".github/workflows/release.yml",
-            "make/stage-3-serving.mk",
-            "tools/docker_smoke.py",
-            "src/{package}/cli_serving.py",
-            "docs/serving/api.md",
-            "src/{package}/core/api_reference.py",
-            "src/{package}/core/batch.py",
-            "src/{package}/core/requests.py",
-            "src/{package}/core/scorer.py",
-            "src/{package}/serving/__init__.py",
-            "src/{package}/serving/app.py",
-            "tests/serving/conftest.py",
-            "tests/serving/test_api_schema.py",
-            "tests/serving/test_app.py",
-            "tests/serving/test_runtime_imports.py",
-            "src/{package}/io/batch_files.py",
-            "src/{package}/io/exported_model.py",
-            "src/{package}/io/registered_model.py",
-            "src/{package}/io/serving_model.py",
-            "src/{package}/jobs/document_api.py",
-            "src/{package}/jobs/predict_batch.py",
-            "tests/core/test_batch.py",
-            "tests/core/test_scorer.py",
-            "tests/jobs/test_document_api.py",
-            "tests/jobs/test_predict_batch.py",
-            "tests/test_cli_serving.py",
-        }
-    ),
-    # Stage 4, monitoring: the monitor (drift, performance, segments), its report and its schedule
-    # (the monitoring workflow); Prometheus' scrape config and alert rules (with their promtool
-    # tests), Grafana's provisioning and dashboard, and the tool that finds promtool.
-    4: frozenset(
-        {
-            ".github/workflows/monitoring.yml",
-            "configs/monitoring.yaml",
-            "docs/monitoring/index.md",
-            "make/stage-4-monitoring.mk",
-            "monitoring/grafana/dashboards/api.json",
-            "monitoring/grafana/provisioning/dashboards/dashboards.yml",
-            "monitoring/grafana/provisioning/datasources/prometheus.yml",
-            "monitoring/prometheus.yml",
-            "monitoring/rules/alerts.test.yml",
-            "monitoring/rules/alerts.yml",
-            "src/{package}/cli_monitoring.py",
-            "src/{package}/core/drift.py",
-            "src/{package}/core/monitoring.py",
-            "src/{package}/core/monitoring_page.py",
-            "src/{package}/core/segments.py",
-            "src/{package}/io/prediction_log.py",
-            "src/{package}/io/windows.py",
-            "src/{package}/jobs/monitor.py",
-            "src/{package}/serving/observability.py",
-            "tests/core/test_drift.py",
-            "tests/core/test_monitoring.py",
-            "tests/core/test_segments.py",
-            "tests/io/test_prediction_log.py",
-            "tests/io/test_windows.py",
-            "tests/jobs/test_monitor.py",
-            "tests/serving/test_observability.py",
-            "tests/test_cli_monitoring.py",
-            "tests/test_monitoring_config.py",
-            "tests/test_monitoring_issue.py",
-            "tools/monitoring_issue.py",
-            "tools/promtool.py",
-        }
-    ),
-}
-# What the warehouse answer adds to stage 1: the connector and its tests (against a real server for
-# PostgreSQL, offline for BigQuery and Snowflake, with the staged build they share).
-STAGED = frozenset({"src/{package}/io/staged.py", "tests/io/test_staged.py"})
-WAREHOUSE_FILES: dict[str, frozenset[str]] = {
-    "duckdb": frozenset(),
-    "postgres": frozenset({"src/{package}/io/postgres.py", "tests/io/test_postgres.py"}),
-    "bigquery": STAGED | {"src/{package}/io/bigquery.py", "tests/io/test_bigquery.py"},
-    "snowflake": STAGED | {"src/{package}/io/snowflake.py", "tests/io/test_snowflake.py"},
-}
+# The CI gate jobs each stage adds, cumulatively; a project at stage N has the base jobs plus those of 1..N.
 STAGE_JOBS: dict[int, tuple[str, ...]] = {
     1: ("stage-data",),
     2: ("stage-tracking",),
@@ -225,14 +30,82 @@ STAGE_JOBS: dict[int, tuple[str, ...]] = {
     4: ("stage-monitoring",),
 }
 BASE_JOBS = ("quality", "tests")
+STAGES = (1, 2, 3, 4)
+WAREHOUSES = ("duckdb", "postgres", "bigquery", "snowflake")
+
+# Which files a project gets, read from the template's file names: a second implementation of copier's
+# rule, written for the few conditions the template uses, so that the fast layer compares copier's render
+# with it. A file (or a folder) whose name holds `{% if CONDITION %}NAME{% endif %}` exists when the
+# condition holds; a condition of another form fails here, to be taught to `condition_holds`.
+NAME_CONDITION = re.compile(r"\{% if (?P<condition>[^%]*?) %\}(?P<name>[^{]*)\{% endif %\}")
+STAGE_CONDITION = re.compile(r"stage >= (?P<stage>\d)")
+WAREHOUSE_IS = re.compile(r"warehouse == '(?P<warehouse>\w+)'")
+WAREHOUSE_IN = re.compile(r"warehouse in \((?P<warehouses>'\w+'(?:, '\w+')*)\)")
+# The names that the template's paths take from the answers and from copier.
+NAME_VARIABLES = {"{{package_name}}": "{package}", "{{_copier_conf.answers_file}}": ".copier-answers.yml"}
+# What copier leaves out of every render (its default `_exclude`).
+COPIER_EXCLUDES = ("copier.yml", "copier.yaml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
+
+
+def condition_holds(condition: str, stage: int, warehouse: str) -> bool:
+    """Return whether a file name's condition holds for ``stage`` and ``warehouse``."""
+    if match := STAGE_CONDITION.fullmatch(condition):
+        return stage >= int(match["stage"])
+    if match := WAREHOUSE_IS.fullmatch(condition):
+        return warehouse == match["warehouse"]
+    if match := WAREHOUSE_IN.fullmatch(condition):
+        return warehouse in {name.strip("'") for name in match["warehouses"].split(", ")}
+    raise AssertionError(f"a template file name has a condition these tests cannot read: {condition!r}")
+
+
+def rendered_name(template_path: str, stage: int, warehouse: str) -> str | None:
+    """Return the path ``template_path`` (relative to template/) renders to; None when it is left out."""
+    parts = []
+    for part in template_path.split("/"):
+        for variable, value in NAME_VARIABLES.items():
+            part = part.replace(variable, value)
+        part = NAME_CONDITION.sub(
+            lambda match: match["name"] if condition_holds(match["condition"], stage, warehouse) else "",
+            part,
+        )
+        if "{{" in part or "{%" in part:
+            raise AssertionError(f"{template_path}: a name these tests cannot render: {part!r}")
+        if part in {"", ".jinja"}:
+            return None
+        parts.append(part)
+    return "/".join(parts).removesuffix(".jinja")
+
+
+def template_files() -> list[str]:
+    """Return the template's files, relative to template/, without those copier excludes."""
+    root = TEMPLATE / "template"
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file()
+        and not any(
+            fnmatch.fnmatch(part, pattern)
+            for part in path.relative_to(root).parts
+            for pattern in COPIER_EXCLUDES
+        )
+    )
 
 
 def expected_files(stage: int, package: str, warehouse: str = "duckdb") -> set[str]:
     """Return the relative paths a project at ``stage`` must contain, and no others."""
-    files = set(BASE_FILES) | WAREHOUSE_FILES[warehouse]
-    for level in range(1, stage + 1):
-        files |= STAGE_FILES[level]
-    return {path.format(package=package) for path in files}
+    names = (rendered_name(path, stage, warehouse) for path in template_files())
+    return {name.format(package=package) for name in names if name is not None}
+
+
+def stage_files(stage: int, warehouse: str = "duckdb") -> set[str]:
+    """Return the files ``stage`` adds ({package} for the package name); stage 1's are every project's."""
+    added = expected_files(stage, "{package}", warehouse)
+    return added - expected_files(stage - 1, "{package}", warehouse) if stage > 1 else added
+
+
+def warehouse_files(warehouse: str, stage: int = 1) -> set[str]:
+    """Return the files the ``warehouse`` answer adds at ``stage`` ({package} for the package name)."""
+    return expected_files(stage, "{package}", warehouse) - expected_files(stage, "{package}", "duckdb")
 
 
 def expected_gate_jobs(stage: int) -> list[str]:

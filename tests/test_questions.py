@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import TEMPLATE, copy_project
+from tests.helpers import STAGES, TEMPLATE, WAREHOUSES, copy_project, expected_files
 
 CONFIG: dict[str, Any] = yaml.safe_load((TEMPLATE / "copier.yml").read_text())
 QUESTIONS = {name: spec for name, spec in CONFIG.items() if not name.startswith("_")}
@@ -155,17 +154,18 @@ def test_configuration_block() -> None:
     assert CONFIG["_templates_suffix"] == ".jinja"
     assert CONFIG["_answers_file"] == ".copier-answers.yml"
     assert "_tasks" not in CONFIG, "copy tasks would need --trust; see decision 0002"
-    # A conditional file's name as rendered when its condition holds.
-    condition = re.compile(r"\{% if [^%]*%\}(.*?)\{% endif %\}")
+    # Every file a project may have, at the last stage and with any warehouse.
     sources = {
-        condition.sub(r"\1", path.relative_to(TEMPLATE / "template").as_posix()).removesuffix(".jinja")
-        for path in (TEMPLATE / "template").rglob("*")
-        if path.is_file()
+        name.format(package="{{ package_name }}")
+        for warehouse in WAREHOUSES
+        for name in expected_files(STAGES[-1], "{package}", warehouse)
     }
     for pattern in CONFIG["_skip_if_exists"]:
-        in_template = pattern.replace("{{ package_name }}", "{{package_name}}")
-        matched = [source for source in sources if fnmatch.fnmatch(source, in_template)]
+        matched = [source for source in sources if fnmatch.fnmatch(source, pattern)]
         assert matched, f"team-owned {pattern} matches no file of the template"
+        # The team's tests by name: a pattern would also take the tests of the template's code.
+        if pattern.startswith("tests/"):
+            assert not set(pattern) & set("*?["), f"team-owned {pattern}: name each test file"
 
 
 def test_stdlib_list_covers_this_python() -> None:
