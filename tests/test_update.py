@@ -31,6 +31,15 @@ from tools.environment import index_url
 
 NEW_TARGET = "\n.PHONY: hello\nhello: ## Say hello (added by template version 0.2.0)\n\t@echo hello\n"
 TEAM_README_CHANGE = "\nA line the template added to README.md in 0.2.0.\n"
+# 0.2.0 changes a template-owned module and its template-owned test, and a team-owned data test.
+SQL_MODULE = "src/{{package_name}}/core/sql.py"
+NEW_IN_MODULE = '\n\nVIEW_SUFFIX = ".sql"  # added by template version 0.2.0\n'
+NEW_TEST = (
+    "\n\ndef test_views_are_sql_files() -> None:\n"
+    "    # added by template version 0.2.0\n"
+    '    assert VIEW_SUFFIX == ".sql"\n'
+)
+TEAM_TEST_CHANGE = "\n\n# A line the template added to the team's data test in 0.2.0.\n"
 
 
 def copy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -52,6 +61,14 @@ def versioned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         makefile.write(NEW_TARGET)
     with (root / "template" / "README.md.jinja").open("a") as readme:
         readme.write(TEAM_README_CHANGE)
+    for name, change in (
+        (SQL_MODULE, NEW_IN_MODULE),
+        ("tests/core/test_sql.py.jinja", NEW_TEST),
+        ("tests/test_sql_views.py.jinja", TEAM_TEST_CHANGE),
+        ("tests/core/test_quality.py.jinja", TEAM_TEST_CHANGE),
+    ):
+        with (root / "template" / name).open("a") as template_file:
+            template_file.write(change)
     git_commit_all(root, "Template 0.2.0")
     run(["git", "tag", "0.2.0"], cwd=root, env=git_env())
     return root
@@ -124,6 +141,32 @@ def test_update_brings_template_changes_and_keeps_team_edits(
     assert readme.read_text() == team_readme, "the team-owned README should be left untouched"
     assert NEW_TARGET.strip() in (project / "Makefile").read_text(), "template changes should arrive"
     assert '"numpy>=2,<3",' in pyproject.read_text(), "the edit in a template-owned file should survive"
+    assert conflict_leftovers(project) == [], "no conflict markers or .rej files were expected"
+
+
+def test_update_brings_a_module_and_its_test_and_leaves_the_teams_data_tests(
+    versioned_template: Path, tmp_path: Path
+) -> None:
+    # given a project from 0.1.0 whose team edited its data tests and added a test of its own
+    project = generate(versioned_template, tmp_path / "project", "0.1.0")
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    data_tests = [project / "tests" / "test_sql_views.py", project / "tests" / "core" / "test_quality.py"]
+    team_texts = [path.read_text() + "\n\n# Adapted by the team to its own tables.\n" for path in data_tests]
+    for path, text in zip(data_tests, team_texts, strict=True):
+        path.write_text(text)
+    git_commit_all(project, "The team's data tests")
+
+    # when
+    update(project, "0.2.0")
+
+    # then the template's module and its test both change
+    module = (project / SQL_MODULE.replace("{{package_name}}", package)).read_text()
+    assert module.endswith(NEW_IN_MODULE), "the change to the template-owned module should arrive"
+    test = (project / "tests" / "core" / "test_sql.py").read_text()
+    assert test.endswith(NEW_TEST), "and the change to its template-owned test with it"
+    # and the team's data tests are as the team wrote them, though the template changed them too
+    for path, text in zip(data_tests, team_texts, strict=True):
+        assert path.read_text() == text, f"{path.relative_to(project)} is the team's: left as it was"
     assert conflict_leftovers(project) == [], "no conflict markers or .rej files were expected"
 
 
