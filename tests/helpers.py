@@ -34,6 +34,7 @@ BASE_FILES = frozenset(
         "LICENSE",
         "Makefile",
         "README.md",
+        "docs/architecture.md",
         "docs/development.md",
         "docs/explanations/security.md",
         "docs/index.md",
@@ -48,11 +49,13 @@ BASE_FILES = frozenset(
         "src/{package}/py.typed",
         "src/{package}/settings.py",
         "tests/conftest.py",
+        "tests/test_architecture.py",
         "tests/test_cli.py",
         "tests/test_scorecard.py",
         "tests/test_settings.py",
         "tools/poetry-requirements.in",
         "tools/poetry-requirements.txt",
+        "tools/architecture.py",
         "tools/scorecard.py",
     }
 )
