@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import itertools
 import json
 import re
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -416,3 +419,96 @@ def test_poetry_accepts_the_pyproject(rendered: Path) -> None:
 
     # then
     assert "All set!" in result.stdout, result.stdout + result.stderr
+
+
+def importlinter_config(project: Path) -> dict[str, Any]:
+    """Return the rendered ``[tool.importlinter]`` section."""
+    config: dict[str, Any] = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["importlinter"]
+    return config
+
+
+def test_import_contracts_place_every_module_of_the_stage(rendered: Path) -> None:
+    """The floors name exactly the package's top-level modules and folders at this stage."""
+    # given
+    answers = answers_of(rendered)
+    package = answers["package_name"]
+    config = importlinter_config(rendered)
+    contracts = {contract["id"]: contract for contract in config["contracts"]}
+
+    # when
+    floors = contracts["floors"]
+    named = [name.strip() for layer in floors["layers"] for name in re.split(r"[|:]", layer)]
+    present = {
+        path.stem if path.is_file() else path.name
+        for path in (rendered / "src" / package).iterdir()
+        if path.suffix == ".py" or (path / "__init__.py").is_file()
+    } - {"__init__"}
+
+    # then
+    assert config["root_package"] == package
+    assert floors["containers"] == [package]
+    assert floors["exhaustive"] is True
+    assert sorted(named) == sorted(present), "every top-level module and folder takes a floor"
+    clis = ["cli_tracking", "cli_serving", "cli_monitoring"][: answers["stage"] - 1]
+    assert named[:2] == ["__main__", "cli"]
+    assert named[2 : 2 + len(clis)] == clis
+    assert named[-3:] == ["io", "settings", "core"], "io, then settings, then core at the bottom"
+    ignored = contracts["jobs-stand-alone"].get("ignore_imports", [])
+    for line in ignored:  # an exception naming a module the stage lacks fails lint-imports
+        for module in line.split(" -> "):
+            path = rendered / "src" / Path(*module.split("."))
+            assert path.with_suffix(".py").is_file(), f"{line}: {module} does not exist"
+    assert bool(ignored) == (answers["stage"] >= 2)
+
+
+def test_architecture_page_is_current(rendered: Path) -> None:
+    """docs/architecture.md is what the project's own tools/architecture.py writes for it."""
+    # given
+    page = rendered / "docs" / "architecture.md"
+    shipped = page.read_text()
+
+    # when
+    run([sys.executable, "tools/architecture.py"], cwd=rendered)
+
+    # then
+    written = page.read_text()
+    diff = "\n".join(difflib.unified_diff(shipped.splitlines(), written.splitlines(), lineterm=""))
+    assert written == shipped, f"template/docs/architecture.md.jinja should render as written:\n{diff}"
+
+
+STAGE_CONDITION = re.compile(r"\{% if stage >= (\d) %\}")
+
+
+def test_architecture_stages_match_the_template_file_names() -> None:
+    """tools/architecture.py's STAGES give each template module the stage its file name says."""
+    # given
+    spec = importlib.util.spec_from_file_location("architecture", TEMPLATE / "template/tools/architecture.py")
+    assert spec is not None
+    assert spec.loader is not None
+    architecture = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = architecture  # its dataclasses look their module up there
+    spec.loader.exec_module(architecture)
+    package_dir = TEMPLATE / "template" / "src" / "{{package_name}}"
+
+    # when
+    wrong = []
+    for path in package_dir.rglob("*.py*"):
+        if path.name.startswith("py.typed"):
+            continue
+        parts = list(path.relative_to(package_dir).parts)
+        expected = 1
+        for index, part in enumerate(parts):
+            found = STAGE_CONDITION.search(part)
+            expected = max(expected, int(found.group(1))) if found else expected
+            parts[index] = re.sub(r"\{%.*?%\}", "", part).removesuffix(".jinja").removesuffix(".py")
+        if parts[-1] == "__init__":
+            parts.pop()
+        if not parts:
+            continue
+        name = ".".join(parts)
+        module = architecture.Module(name, Path(), "", is_package=False)
+        if module.stage != str(expected):
+            wrong.append(f"{name}: stage {module.stage}, its file name says {expected}")
+
+    # then
+    assert not wrong, f"tools/architecture.py's STAGES disagree with the template: {wrong}"

@@ -20,8 +20,8 @@ from pathlib import Path
 # it adds its job to ci.yml.
 GATES: dict[str, str] = {
     "quality": (
-        "ruff lint and format, mypy, YAML/TOML/JSON validity, whitespace, merge markers, "
-        "secrets, docs build"
+        "ruff lint and format, mypy, import contracts and the architecture page, YAML/TOML/JSON "
+        "validity, whitespace, merge markers, secrets, docs build"
     ),
     "tests": "pytest with branch coverage (fail under 90%)",
     "stage-data": (
