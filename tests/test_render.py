@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import itertools
 import json
@@ -452,7 +451,7 @@ def test_import_contracts_place_every_module_of_the_stage(rendered: Path) -> Non
     clis = ["cli_tracking", "cli_serving", "cli_monitoring"][: answers["stage"] - 1]
     assert named[:2] == ["__main__", "cli"]
     assert named[2 : 2 + len(clis)] == clis
-    assert named[-3:] == ["io", "settings", "core"], "io, then settings, then core at the bottom"
+    assert named[-3:] == ["settings", "io", "core"], "settings above io/, then core/ at the bottom"
     ignored = contracts["jobs-stand-alone"].get("ignore_imports", [])
     for line in ignored:  # an exception naming a module the stage lacks fails lint-imports
         for module in line.split(" -> "):
@@ -461,19 +460,19 @@ def test_import_contracts_place_every_module_of_the_stage(rendered: Path) -> Non
     assert bool(ignored) == (answers["stage"] >= 2)
 
 
-def test_architecture_page_is_current(rendered: Path) -> None:
-    """docs/architecture.md is what the project's own tools/architecture.py writes for it."""
-    # given
-    page = rendered / "docs" / "architecture.md"
-    shipped = page.read_text()
-
+def test_architecture_page_lists_every_module(rendered: Path) -> None:
+    """tools/architecture.py writes a page with each of the render's modules (make docs runs it)."""
     # when
     run([sys.executable, "tools/architecture.py"], cwd=rendered)
 
     # then
-    written = page.read_text()
-    diff = "\n".join(difflib.unified_diff(shipped.splitlines(), written.splitlines(), lineterm=""))
-    assert written == shipped, f"template/docs/architecture.md.jinja should render as written:\n{diff}"
+    page = (rendered / "docs" / "architecture.md").read_text()
+    package = next((rendered / "src").iterdir())
+    for path in package.rglob("*.py"):
+        module = path.relative_to(package).as_posix()
+        if path.name != "__init__.py":
+            assert f"| `{module}` |" in page, f"{module} should have a row on the page"
+    assert "| — |" not in page, "every module of a fresh render has a stage"
 
 
 STAGE_CONDITION = re.compile(r"\{% if stage >= (\d) %\}")
