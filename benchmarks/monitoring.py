@@ -52,7 +52,8 @@ from pathlib import Path
 import duckdb, mlflow, numpy as np, pandas as pd
 from my_ml_project.core.contracts import CustomerFeatures
 from my_ml_project.core.training import features_of, load_config, model_input
-from my_ml_project.io.registry import REFERENCE_ARTIFACT, load_model_at, open_registry, version_by_alias
+from my_ml_project.io.registry import open_registry, version_by_alias
+from my_ml_project.io.run_artifacts import REFERENCE_ARTIFACT, load_model_at
 out, big_warehouse, sample_warehouse, big_store, sample_store, rows, seed, stds, share = sys.argv[1:]
 out, rows, seed, stds, share = Path(out), int(rows), int(seed), float(stds), float(share)
 config = load_config(Path("configs/train.yaml"))
