@@ -108,7 +108,7 @@ def test_a_failing_test_a_lint_error_and_a_failed_gate_each_fail_their_job_and_t
         '"""A test that fails on purpose."""\n\n\ndef test_arithmetic() -> None:\n    assert 1 + 1 == 3\n'
     )
     # a lint error that ruff's autofix leaves alone (an unused variable), in otherwise clean code,
-    (clone / "src" / "my_ml_project" / "broken.py").write_text(
+    (clone / "src" / "my_ml_project" / "core" / "broken.py").write_text(
         '"""A module with a lint error on purpose."""\n\n\ndef answer() -> int:\n'
         '    """Return the answer."""\n    unused = 1\n    return 42\n'
     )
@@ -140,7 +140,7 @@ def test_a_failing_test_a_lint_error_and_a_failed_gate_each_fail_their_job_and_t
         assert f"Failure - Main {step}" in log, f"{step} should fail in {job}:\n{log[-5000:]}"
         assert log.endswith("Job failed"), f"the {job} job should fail:\n{log[-5000:]}"
     assert "F841 Local variable `unused` is assigned to but never used" in quality, quality
-    assert "--> src/my_ml_project/broken.py:6:5" in quality, "ruff should say where the error is"
+    assert "--> src/my_ml_project/core/broken.py:6:5" in quality, "ruff should say where the error is"
     assert quality.count("....Failed") == 1, f"only ruff's hook should fail:\n{quality}"
     assert "FAILED tests/broken/test_broken.py::test_arithmetic" in tests, tests
     assert "= 1 failed in " in tests, f"only the broken test should fail:\n{tests}"
