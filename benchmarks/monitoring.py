@@ -105,8 +105,9 @@ json.dump({
 }, open(out / "windows.json", "w"))
 """
 
-# The project's drift: `core.monitoring.drift.drift_report` (its default thresholds, as configs/monitoring.yaml
-# ships them) on the Parquet files; its verdicts as JSON. It tests the score column by itself.
+# The project's drift: `core.monitoring.drift.drift_report` (its default thresholds, as
+# configs/monitoring.yaml ships them) on the Parquet files; its verdicts as JSON. It tests the score
+# column by itself.
 OURS = """
 import json, sys, time
 from pathlib import Path

@@ -456,7 +456,9 @@ def test_import_contracts_place_every_module_of_the_stage(rendered: Path) -> Non
     clis = ["cli_data", "cli_tracking", "cli_serving", "cli_monitoring"][: answers["stage"]]
     assert named[:2] == ["__main__", "cli"]
     assert named[2 : 3 + len(clis)] == [*clis, "cli_common"], "each stage's commands, then what they share"
-    assert named[-4:] == ["settings", "io", "pages", "core"], "settings, io/ beside pages/, core/ at the bottom"
+    assert named[-4:] == ["settings", "io", "pages", "core"], (
+        "settings, io/ beside pages/, core/ at the bottom"
+    )
     ignored = contracts["jobs-stand-alone"].get("ignore_imports", [])
     for line in ignored:  # an exception naming a module the stage lacks fails lint-imports
         for module in line.split(" -> "):
