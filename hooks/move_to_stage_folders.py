@@ -7,17 +7,18 @@ It cannot move what the team owns (``_skip_if_exists``): it would write the temp
 the new path and delete the team's edited file at the old one. This script runs before the update
 (``_migrations`` in copier.yml), in the project, and:
 
-- moves each team-owned file that moved to its new path (``git mv`` when git tracks it), never over
-  an existing file;
+- moves each team-owned file that moved to its new path, never over an existing file;
 - rewrites, in the team's Python files (the team-owned ones and every module or test the old template
   did not generate), the imports of the moved modules; and in the team's files, the paths of the moved
   modules and tests that their comments and docs mention.
 
 It leaves the template's own files alone: the update replaces them, and an edit here would become a
-"team edit" that the update merges into the new version. It stages nothing but the moves, so that
-``git diff`` shows what it rewrote. Running it twice does what running it once did.
+"team edit" that the update merges into the new version. It stages nothing (see ``move``), so
+that ``git status`` and ``git diff`` show what it did with the rest of the update. Running it twice
+does what running it once did.
 
-Usage: ``python move_to_stage_folders.py PACKAGE_NAME`` in the project's root.
+Usage: ``python move_to_stage_folders.py [PACKAGE_NAME]`` in the project's root (by default, the
+package that ``.copier-answers.yml`` names).
 Standard library only: it runs with Copier's Python, not the project's.
 """
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -136,6 +136,7 @@ OLD_TEMPLATE_FILES = {
     for name in names.split()
 }
 TEAM_FOLDERS = ("src", "tests", "tools")
+ANSWERS_FILE = ".copier-answers.yml"
 
 
 def say(line: str) -> None:
@@ -143,16 +144,14 @@ def say(line: str) -> None:
     sys.stdout.write(f"migration (core/ by stage): {line}\n")
 
 
-def tracked(path: Path) -> bool:
-    """Tell whether git tracks ``path``."""
-    result = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", "--", str(path)], capture_output=True, check=False
-    )
-    return result.returncode == 0
-
-
 def move(old: Path, new: Path) -> bool:
-    """Move a team-owned file to its new path, with git when git tracks it; never over a file."""
+    """Move a team-owned file to its new path, never over a file; return whether it moved.
+
+    The move is left unstaged, like the rest of the update: staged, the deletion of the old path
+    makes copier (9.19) match its skip-if-exists patterns before it has read the answers, so that it
+    merges the team's file with the template's default and writes conflict markers. Git follows the
+    file all the same: it finds renames by content (``git log --follow``, ``git status`` once added).
+    """
     if not old.exists():
         return False
     if new.exists():
@@ -162,10 +161,7 @@ def move(old: Path, new: Path) -> bool:
         )
         return False
     new.parent.mkdir(parents=True, exist_ok=True)
-    if tracked(old):
-        subprocess.run(["git", "mv", "--", str(old), str(new)], check=True)
-    else:
-        old.rename(new)
+    old.rename(new)
     say(f"moved {old} to {new}")
     return True
 
@@ -271,9 +267,12 @@ def rewrite_imports(text: str, package: str, module_name: str | None, moved_file
             line for home, names in groups.items() for line in import_lines(home, names, indent, multiline)
         ]
         replacements.append((first, last, new))
-    for first, last, new in sorted(replacements, reverse=True):
-        lines[first : last + 1] = new
-    return rewrite_dotted("".join(lines), package)
+    # The statements written anew name the new modules already: the rest goes through rewrite_dotted.
+    parts, start = [], 0
+    for first, last, new in sorted(replacements):
+        parts += [rewrite_dotted("".join(lines[start:first]), package), *new]
+        start = last + 1
+    return "".join([*parts, rewrite_dotted("".join(lines[start:]), package)])
 
 
 def rewrite_dotted(text: str, package: str) -> str:
@@ -343,12 +342,25 @@ def migrate(package: str) -> None:
             say(f"rewrote the moved modules' imports and paths in {path}")
 
 
+def package_name(answers: Path) -> str | None:
+    """Return the package name recorded in the project's answers file (copier writes it plain)."""
+    if not answers.is_file():
+        return None
+    found = re.search(
+        r"^package_name: *['\"]?([a-z][a-z0-9_]*)['\"]? *$", answers.read_text(encoding="utf-8"), re.MULTILINE
+    )
+    return found.group(1) if found else None
+
+
 def main(arguments: list[str]) -> int:
     """Run the migration in the current folder, the project's root."""
-    if len(arguments) != 1 or not re.fullmatch(r"[a-z][a-z0-9_]*", arguments[0]):
-        sys.stderr.write("usage: move_to_stage_folders.py PACKAGE_NAME (run in the project's root)\n")
+    package = arguments[0] if arguments else package_name(Path(ANSWERS_FILE))
+    if len(arguments) > 1 or package is None or not re.fullmatch(r"[a-z][a-z0-9_]*", package):
+        sys.stderr.write(
+            f"usage: move_to_stage_folders.py [PACKAGE_NAME], in the project's root (where {ANSWERS_FILE} "
+            "names the package)\n"
+        )
         return 2
-    package = arguments[0]
     if not Path("src", package).is_dir():
         sys.stderr.write(f"src/{package}/ not found: run this in the project's root\n")
         return 1
