@@ -176,7 +176,10 @@ def new_module(package: str, module: str, name: str | None = None) -> str | None
         return None
     inner = module.removeprefix(prefix)
     for old, new in MODULES.items():
-        if inner == old or inner.startswith(f"{old}."):
+        rest = inner.removeprefix(f"{old}.").split(".")[0] if inner.startswith(f"{old}.") else None
+        if rest in NEW_SUBMODULES.get(old, ()) or (inner == old and name in NEW_SUBMODULES.get(old, ())):
+            return None  # a module of the new package of that name: the new layout already
+        if inner == old or rest is not None:
             if name is not None and inner == old and name in NAMES.get(old, {}):
                 return prefix + NAMES[old][name]
             return prefix + new + inner.removeprefix(old)
@@ -236,8 +239,6 @@ def rewrite_statement(
             target = new_module(package, module, alias.name) or module
             changed = changed or target != module
             groups.setdefault(target, []).append(alias_text(alias))
-        if not node.level and list(groups) == [new_module(package, module)]:
-            return None  # only the module's name changes: rewrite_dotted does it, comments and all
     # A relative import in a file that moved means something else from its new folder: write it absolute.
     if changed or (node.level and moved_file):
         return groups
@@ -255,22 +256,31 @@ def rewrite_imports(text: str, package: str, module_name: str | None, moved_file
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom) or node.end_lineno is None:
             continue
-        groups = rewrite_statement(node, package, module_name, moved_file)
-        if groups is None:
-            continue
         first, last = node.lineno - 1, node.end_lineno - 1
         indent = lines[first][: node.col_offset]
         if indent.strip() or lines[last][node.end_col_offset :].strip():
             continue  # shares a line with another statement or a comment: left to rewrite_dotted
-        multiline = last > first
-        new = [
-            line for home, names in groups.items() for line in import_lines(home, names, indent, multiline)
-        ]
-        replacements.append((first, last, new))
-    # The statements written anew name the new modules already: the rest goes through rewrite_dotted.
+        statement = lines[first : last + 1]
+        groups = rewrite_statement(node, package, module_name, moved_file)
+        module = resolve(node, module_name)
+        if groups is not None and not node.level and module and list(groups) == [new_module(package, module)]:
+            # Only the module's name changes: changed in place, the statement keeps its comments.
+            pattern = rf"(from\s+){re.escape(module)}(\s+import)"
+            text_of = re.sub(pattern, rf"\g<1>{next(iter(groups))}\g<2>", "".join(statement), count=1)
+            statement = text_of.splitlines(keepends=True)
+        elif groups is not None:
+            multiline = last > first
+            statement = [
+                line
+                for home, names in groups.items()
+                for line in import_lines(home, names, indent, multiline)
+            ]
+        replacements.append((first, last, statement))
+    # Each `from ... import` statement is settled above (the name `core.model` in one means the old
+    # module or the new package, which only the statement tells): the rest goes through rewrite_dotted.
     parts, start = [], 0
-    for first, last, new in sorted(replacements):
-        parts += [rewrite_dotted("".join(lines[start:first]), package), *new]
+    for first, last, statement in sorted(replacements):
+        parts += [rewrite_dotted("".join(lines[start:first]), package), *statement]
         start = last + 1
     return "".join([*parts, rewrite_dotted("".join(lines[start:]), package)])
 

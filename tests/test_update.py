@@ -450,7 +450,10 @@ def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     ignore = shutil.ignore_patterns(".git", ".venv", "tmp", "demo", "site", "__pycache__", "*_cache")
     shutil.copytree(TEMPLATE, root, ignore=ignore, dirs_exist_ok=True)
-    git_commit_all(root, "The template as it is")
+    run(["git", "add", "--all"], cwd=root, env=git_env())
+    # (empty when the working tree is the clone's HEAD: then HEAD is already the template as it is)
+    commit = ["git", "commit", "--quiet", "--no-verify", "--allow-empty", "-m", "The template as it is"]
+    run(commit, cwd=root, env=git_env())
     return root
 
 
