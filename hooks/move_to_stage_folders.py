@@ -258,8 +258,9 @@ def rewrite_imports(text: str, package: str, module_name: str | None, moved_file
             continue
         first, last = node.lineno - 1, node.end_lineno - 1
         indent = lines[first][: node.col_offset]
-        if indent.strip() or lines[last][node.end_col_offset :].strip():
-            continue  # shares a line with another statement or a comment: left to rewrite_dotted
+        comment = lines[last][node.end_col_offset :].strip()
+        if indent.strip() or (comment and not comment.startswith("#")):
+            continue  # shares a line with another statement: left to rewrite_dotted
         statement = lines[first : last + 1]
         groups = rewrite_statement(node, package, module_name, moved_file)
         module = resolve(node, module_name)
@@ -275,6 +276,8 @@ def rewrite_imports(text: str, package: str, module_name: str | None, moved_file
                 for home, names in groups.items()
                 for line in import_lines(home, names, indent, multiline)
             ]
+            if comment:  # the comment after the statement goes after its last line
+                statement[-1] = f"{statement[-1].rstrip()}  {comment}\n"
         replacements.append((first, last, statement))
     # Each `from ... import` statement is settled above (the name `core.model` in one means the old
     # module or the new package, which only the statement tells): the rest goes through rewrite_dotted.
