@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import sys
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import copier
@@ -386,3 +388,240 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     assert status == "", f"every change should be committed:\n{status}"
     changed = run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, env=env).stdout
     assert "poetry.lock" in changed.split(), "the re-resolved lock should be committed with the update"
+
+
+# The update from before core/ had one folder per stage (copier.yml's `_migrations`, hooks/): a project
+# generated from the commit before the move, with the team's edits, updated to the template as it is.
+BEFORE_THE_MOVE = "54bcf35"
+TEAM_CONTRACT = (
+    "\n\nclass Refunds(Contract):\n"
+    '    """Refunds, a source the team adds next: its contract comes first."""\n\n'
+    '    customer_id: Series[str] = pa.Field(description="Customer key.")\n'
+    '    amount: Series[float] = pa.Field(gt=0, description="Refunded amount in USD.")\n'
+)
+TEAM_TEST = "\n\ndef test_the_team_knows_its_tables() -> None:\n    assert len(TABLES) == 5\n"
+# The team's own module, in the package and in tools/: it imports moved modules in each of their forms.
+TEAM_MODULE = '''"""The team's rules on the training data."""
+
+from __future__ import annotations
+
+from {package}.core import training
+from {package}.core.contracts import (
+    TABLES,
+)
+
+
+def trained_tables(config: training.TrainConfig) -> list[str]:
+    """Return the tables the training configuration reads."""
+    return [table.name for table in TABLES if table.name == config.table]
+'''
+TEAM_TOOL = '''"""The team's report on its features."""
+
+from __future__ import annotations
+
+from {package}.core.contracts import CustomerFeatures
+from {package}.core.training import Features, TrainConfig
+
+
+def describe(features: Features, config: TrainConfig) -> str:
+    """Return the features a configuration trains on, in one line."""
+    return f"{{config.table}}: {{CustomerFeatures.__name__}} {{features}}"
+'''
+# Each team-owned file that moved: its old path and its new one ({package}: the package's folder).
+TEAM_MOVES = {
+    "src/{package}/core/contracts.py": "src/{package}/core/data/contracts.py",
+    "src/{package}/core/model.py": "src/{package}/core/model/pipeline.py",
+    "tests/core/test_documentation.py": "tests/pages/test_data_dictionary.py",
+    "tests/core/test_quality.py": "tests/core/data/test_quality.py",
+}
+
+
+@pytest.fixture(scope="module")
+def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone of this repository's history, with the working tree committed on top."""
+    root = tmp_path_factory.mktemp("history") / "copier-mlops"
+    run(["git", "clone", "--quiet", "--no-checkout", TEMPLATE, root], cwd=root.parent, env=git_env())
+    found = run(["git", "cat-file", "-e", f"{BEFORE_THE_MOVE}^{{commit}}"], cwd=root, check=False)
+    if found.returncode != 0:
+        pytest.fail(
+            f"the template's history lacks {BEFORE_THE_MOVE}, the commit before core/ took one folder "
+            "per stage: the update tests need the full history (a shallow clone? `git fetch --unshallow`, "
+            "or `fetch-depth: 0` in CI)"
+        )
+    ignore = shutil.ignore_patterns(".git", ".venv", "tmp", "demo", "site", "__pycache__", "*_cache")
+    shutil.copytree(TEMPLATE, root, ignore=ignore, dirs_exist_ok=True)
+    run(["git", "add", "--all"], cwd=root, env=git_env())
+    # (empty when the working tree is the clone's HEAD: then HEAD is already the template as it is)
+    commit = ["git", "commit", "--quiet", "--no-verify", "--allow-empty", "-m", "The template as it is"]
+    run(commit, cwd=root, env=git_env())
+    return root
+
+
+def project_before_the_move(history: Path, destination: Path, team_module: bool) -> tuple[Path, str]:
+    """Generate a project from the commit before the move, commit, make the team's edits, commit.
+
+    Returns the project and its package name.
+    """
+    project = generate(history, destination, BEFORE_THE_MOVE, package_index_url=index_url())
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    source = project / "src" / package
+    with (source / "core" / "contracts.py").open("a") as contracts:
+        contracts.write(TEAM_CONTRACT)
+    model = source / "core" / "model.py"
+    text = model.read_text()
+    assert text.count("max_leaf_nodes: int = Field(ge=2)") == 1, "update this test: the parameter moved"
+    model.write_text(
+        text.replace("max_leaf_nodes: int = Field(ge=2)", "max_leaf_nodes: int = Field(ge=2, le=256)")
+    )
+    for name in ("test_documentation.py", "test_quality.py"):
+        test = project / "tests" / "core" / name
+        imports = (
+            "" if "    TABLES,\n" in test.read_text() else f"from {package}.core.contracts import TABLES\n"
+        )
+        test.write_text(test.read_text().replace("\n\n\n", f"\n{imports}\n\n", 1) + TEAM_TEST)
+    (project / "tools" / "team_report.py").write_text(TEAM_TOOL.format(package=package))
+    if team_module:
+        (source / "core" / "team_rules.py").write_text(TEAM_MODULE.format(package=package))
+    git_commit_all(project, "The team's edits")
+    return project, package
+
+
+def team_owned(name: str, package: str) -> bool:
+    """Tell whether copier.yml hands the file ``name`` to the team (``_skip_if_exists``)."""
+    patterns = yaml.safe_load((TEMPLATE / "copier.yml").read_text())["_skip_if_exists"]
+    return any(
+        fnmatch(name, pattern.replace("{{ package_name }}", package).replace("**/", ""))
+        for pattern in patterns
+    )
+
+
+def update_past_the_move(project: Path) -> str:
+    """Update to the template as it is (the migration needs --trust); return what the migration printed."""
+    result = run(
+        [
+            Path(sys.executable).parent / "copier",
+            "update",
+            "--defaults",
+            "--trust",
+            "--vcs-ref",
+            "HEAD",
+        ],
+        cwd=project,
+    )
+    return result.stdout + result.stderr
+
+
+def test_update_from_before_the_move_carries_the_teams_files_and_edits_over(
+    template_history: Path, tmp_path: Path
+) -> None:
+    # given a project from before the move, with the team's edits and a module of the team's own
+    project, package = project_before_the_move(template_history, tmp_path / "project", team_module=True)
+
+    # when
+    output = update_past_the_move(project)
+
+    # then each team-owned file is at its new path, with the team's edits, and nothing at the old one
+    for old, new in TEAM_MOVES.items():
+        old_path, new_path = project / old.format(package=package), project / new.format(package=package)
+        assert not old_path.exists(), f"{old_path.relative_to(project)} should have moved"
+        assert new_path.is_file(), f"{new_path.relative_to(project)} should hold the team's file"
+        assert f"moved {old.format(package=package)} to {new.format(package=package)}" in output
+    source = project / "src" / package
+    assert (source / "core/data/contracts.py").read_text().endswith(TEAM_CONTRACT), "the team's contract"
+    pipeline = (source / "core/model/pipeline.py").read_text()
+    assert "max_leaf_nodes: int = Field(ge=2, le=256)" in pipeline, "the team's parameter"
+    assert f"from {package}.core.model.features import (\n        Features,\n    )" in pipeline
+    for new in ("tests/pages/test_data_dictionary.py", "tests/core/data/test_quality.py"):
+        assert (project / new).read_text().endswith(TEAM_TEST), f"the team's test in {new}"
+    # and the team's Python files import the modules from their new homes
+    team_module = (source / "core" / "team_rules.py").read_text()
+    assert f"from {package}.core.model import training\n" in team_module
+    assert f"from {package}.core.data.contracts import (\n    TABLES,\n)" in team_module
+    team_tool = (project / "tools" / "team_report.py").read_text()
+    assert f"from {package}.core.data.contracts import CustomerFeatures\n" in team_tool
+    assert f"from {package}.core.model.features import Features\n" in team_tool
+    assert f"from {package}.core.model.training import TrainConfig\n" in team_tool
+    team_files = [
+        *(new.format(package=package) for new in TEAM_MOVES.values()),
+        f"src/{package}/core/team_rules.py",
+        "tools/team_report.py",
+        "tests/test_sql_views.py",
+        "tests/configs/test_train.py",
+        "docs/data/dictionary.md",
+        "configs/train.yaml",
+    ]
+    for name in team_files:
+        text = (project / name).read_text()
+        assert f"{package}.core.training" not in text, f"{name} should not import the old module"
+        assert f"{package}.core.contracts" not in text, f"{name} should not import the old module"
+        assert "core/contracts.py" not in text, f"{name} should name the contracts' new path"
+    # and no copy is left at an old path, no conflict, and the template's files are as a fresh render
+    fresh = copy_project(
+        tmp_path / "fresh", src=template_history, vcs_ref="HEAD", package_index_url=index_url()
+    )
+    stale = sorted(
+        project_files(project)
+        - project_files(fresh)
+        - {f"src/{package}/core/team_rules.py", "tools/team_report.py"}
+    )
+    assert stale == [], f"files of the old layout should be gone: {stale}"
+    assert conflict_leftovers(project) == [], "no conflict markers or .rej files were expected"
+    different = sorted(
+        name
+        for name in project_files(fresh)
+        if not team_owned(name, package)
+        and name != ".copier-answers.yml"
+        and (project / name).read_bytes() != (fresh / name).read_bytes()
+    )
+    assert different == [], f"the template's files should be as a fresh render: {different}"
+    # and the migration, run again, finds nothing left to do
+    again = run([sys.executable, TEMPLATE / "hooks" / "move_to_stage_folders.py"], cwd=project)
+    assert again.stdout == "", f"a second run should change nothing:\n{again.stdout}"
+
+
+def test_the_migration_runs_once_and_only_from_before_the_move(
+    template_history: Path, tmp_path: Path
+) -> None:
+    # given a project already updated past the move
+    project, _ = project_before_the_move(template_history, tmp_path / "project", team_module=False)
+    update_past_the_move(project)
+    git_commit_all(project, "Update past the move")
+
+    # when it updates again between two commits after the move, without --trust
+    head = run(["git", "rev-parse", "HEAD"], cwd=template_history).stdout.strip()
+    (template_history / "NEWS.md").write_text("A commit after the move.\n")
+    git_commit_all(template_history, "A later commit")
+    try:
+        update(project, "HEAD")
+    finally:
+        run(["git", "reset", "--quiet", "--hard", head], cwd=template_history, env=git_env())
+
+    # then no migration ran (copier would have refused it without --trust), and nothing changed
+    status = run(["git", "status", "--porcelain"], cwd=project).stdout
+    assert status.splitlines() == [" M .copier-answers.yml"], status
+
+
+@pytest.mark.slow
+def test_a_project_updated_past_the_move_passes_lint_and_tests(
+    template_history: Path, tmp_path: Path, project_env: dict[str, str]
+) -> None:
+    # given a project from before the move, with the team's edits, updated past it
+    # (its team module sits in tools/: one in the package would have no stage, which the template's
+    # test of docs/architecture.md refuses, before the move as after it)
+    project, _ = project_before_the_move(template_history, tmp_path / "project", team_module=False)
+    update_past_the_move(project)
+    env = user_env(project_env)
+
+    # when the team runs the steps of docs/how-to/update-a-project.md
+    run(["make", "setup"], cwd=project, env=env)
+    run(["make", "format"], cwd=project, env=env)  # re-sorts the imports the migration rewrote
+    run(["git", "add", "--all"], cwd=project, env=env)
+    results = [run(["make", target], cwd=project, env=env, check=False) for target in ("lint", "test")]
+
+    # then
+    for result in results:
+        assert result.returncode == 0, (
+            f"{result.args} failed:\n{result.stdout[-20000:]}\n{result.stderr[-5000:]}"
+        )
+    pipeline = (project / "src" / "my_ml_project" / "core" / "model" / "pipeline.py").read_text()
+    assert "max_leaf_nodes: int = Field(ge=2, le=256)" in pipeline, "the team's edit should survive"
