@@ -8,6 +8,7 @@ it whatever a render's stage, so it is found by the name it renders to.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import re
 import sys
@@ -26,12 +27,14 @@ def generated_tool(name: str) -> ModuleType:
     module_name = f"generated_tools.{Path(name).stem}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, paths[0])
-    if spec is None or spec.loader is None:
+    # The loader is named: a file name that ends in `{% endif %}` is not recognized as Python.
+    loader = importlib.machinery.SourceFileLoader(module_name, str(paths[0]))
+    spec = importlib.util.spec_from_file_location(module_name, paths[0], loader=loader)
+    if spec is None:
         raise LookupError(f"{paths[0]} cannot be imported")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # before it runs, as for any import (dataclasses look it up)
-    spec.loader.exec_module(module)
+    loader.exec_module(module)
     return module
 
 
