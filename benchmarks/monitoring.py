@@ -4,7 +4,7 @@ Side by side in one run, on this machine:
 - drift: 1,000,000 current rows (the 1M-customer warehouse's feature view: the model's feature
   columns and its score) against a 1,000-row reference (the registered reference sample of the
   model `benchmarks.train` trained on that warehouse, else a seeded sample of the sample's feature
-  view), every feature and the score; the project's `core.drift.drift_report` in the project's
+  view), every feature and the score; the project's `core.monitoring.drift.drift_report` in the project's
   venv and Evidently's data drift report (`DataDriftPreset`) in a throwaway venv of its own
   (Evidently 0.7 needs pandas < 3, which the project does not pin), each in a fresh process reading
   the same Parquet files, with its wall time and peak memory; then each one's verdict per feature,
@@ -50,8 +50,8 @@ PREPARE = """
 import json, sys
 from pathlib import Path
 import duckdb, mlflow, numpy as np, pandas as pd
-from my_ml_project.core.contracts import CustomerFeatures
-from my_ml_project.core.training import features_of, load_config, model_input
+from my_ml_project.core.data.contracts import CustomerFeatures
+from my_ml_project.core.model.training import features_of, load_config, model_input
 from my_ml_project.io.registry import open_registry, version_by_alias
 from my_ml_project.io.run_artifacts import REFERENCE_ARTIFACT, load_model_at
 out, big_warehouse, sample_warehouse, big_store, sample_store, rows, seed, stds, share = sys.argv[1:]
@@ -105,13 +105,13 @@ json.dump({
 }, open(out / "windows.json", "w"))
 """
 
-# The project's drift: `core.drift.drift_report` (its default thresholds, as configs/monitoring.yaml
+# The project's drift: `core.monitoring.drift.drift_report` (its default thresholds, as configs/monitoring.yaml
 # ships them) on the Parquet files; its verdicts as JSON. It tests the score column by itself.
 OURS = """
 import json, sys, time
 from pathlib import Path
 import pandas as pd
-from my_ml_project.core.drift import DriftConfig, drift_report
+from my_ml_project.core.monitoring.drift import DriftConfig, drift_report
 reference, current, windows, out = (Path(arg) for arg in sys.argv[1:])
 meta = json.loads(windows.read_text())
 start = time.perf_counter()
@@ -296,7 +296,7 @@ def drift(project: Project, big: BigWarehouse, scratch: Path) -> list[str]:
         f"  drift: {meta['current_rows']:,} current rows vs {meta['reference_rows']:,} reference rows, "
         f"{columns} columns (features + score); fresh process each, from Parquet",
         f"    reference: {meta['origin']}",
-        row("ours (core.drift.drift_report)", ours),
+        row("ours (core.monitoring.drift.drift_report)", ours),
         row(f"Evidently {EVIDENTLY} (DataDriftPreset)", theirs),
         f"    goal ours <= {GOAL_SECONDS:.0f} s and <= {GOAL_MIB:.0f} MiB: "
         f"{'met' if ours.seconds <= GOAL_SECONDS and ours.peak_mib <= GOAL_MIB else 'NOT met'}; "

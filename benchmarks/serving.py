@@ -38,8 +38,8 @@ RECORDS = """
 import json, sys
 from pathlib import Path
 import duckdb
-from my_ml_project.core.contracts import CustomerFeatures
-from my_ml_project.core.training import features_of, load_config
+from my_ml_project.core.data.contracts import CustomerFeatures
+from my_ml_project.core.model.training import features_of, load_config
 config = load_config(Path("configs/train.yaml"))
 columns = features_of(CustomerFeatures, config).columns
 rows = duckdb.connect("data/warehouse.duckdb", read_only=True).sql(
@@ -59,8 +59,8 @@ TO_CSV = """
 import sys
 from pathlib import Path
 import duckdb
-from my_ml_project.core.contracts import CustomerFeatures
-from my_ml_project.core.training import features_of, load_config
+from my_ml_project.core.data.contracts import CustomerFeatures
+from my_ml_project.core.model.training import features_of, load_config
 features = features_of(CustomerFeatures, load_config(Path("configs/train.yaml")))
 # The model's signature reads numbers as doubles: written as such, so pandas reads them back so.
 columns = ", ".join([*features.categorical, *(f"{name}::double as {name}" for name in features.numeric)])

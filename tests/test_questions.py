@@ -32,6 +32,7 @@ QUESTIONS = {name: spec for name, spec in CONFIG.items() if not name.startswith(
         pytest.param({"project_slug": "2024-churn"}, '"2024-churn" is not.*with a letter', id="slug-digit"),
         pytest.param({"package_name": "class"}, '"class" is a Python keyword', id="keyword"),
         pytest.param({"package_name": "json"}, '"json" is a standard library', id="stdlib"),
+        pytest.param({"package_name": "a" * 41}, "is 41 characters long", id="package-too-long"),
         pytest.param({"package_name": "Churn"}, '"Churn" is not a valid package', id="package"),
         pytest.param({"package_name": "9lives"}, '"9lives" is not a valid package', id="digit"),
         pytest.param({"author_name": "  "}, "author name must not be empty", id="blank-author"),

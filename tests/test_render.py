@@ -59,7 +59,12 @@ def answer_combinations() -> list[Any]:
     long_name = "Customer Lifetime Value And Churn Propensity Forecasting Platform"
     combos.append(
         pytest.param(
-            {"project_name": long_name, "description": "A " + "very " * 40 + "long description."},
+            {
+                "project_name": long_name,
+                # The longest package name the question accepts.
+                "package_name": "customer_lifetime_value_and_churn_propen",
+                "description": "A " + "very " * 40 + "long description.",
+            },
             id="long-names",
         )
     )
@@ -451,7 +456,7 @@ def test_import_contracts_place_every_module_of_the_stage(rendered: Path) -> Non
     clis = ["cli_data", "cli_tracking", "cli_serving", "cli_monitoring"][: answers["stage"]]
     assert named[:2] == ["__main__", "cli"]
     assert named[2 : 3 + len(clis)] == [*clis, "cli_common"], "each stage's commands, then what they share"
-    assert named[-3:] == ["settings", "io", "core"], "settings above io/, then core/ at the bottom"
+    assert named[-4:] == ["settings", "io", "pages", "core"], "settings, io/ beside pages/, core/ at the bottom"
     ignored = contracts["jobs-stand-alone"].get("ignore_imports", [])
     for line in ignored:  # an exception naming a module the stage lacks fails lint-imports
         for module in line.split(" -> "):

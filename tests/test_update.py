@@ -32,7 +32,7 @@ from tools.environment import index_url
 NEW_TARGET = "\n.PHONY: hello\nhello: ## Say hello (added by template version 0.2.0)\n\t@echo hello\n"
 TEAM_README_CHANGE = "\nA line the template added to README.md in 0.2.0.\n"
 # 0.2.0 changes a template-owned module and its template-owned test, and a team-owned data test.
-SQL_MODULE = "src/{{package_name}}/core/sql.py"
+SQL_MODULE = "src/{{package_name}}/core/data/sql.py"
 NEW_IN_MODULE = '\n\nVIEW_SUFFIX = ".sql"  # added by template version 0.2.0\n'
 NEW_TEST = (
     "\n\ndef test_views_are_sql_files() -> None:\n"
@@ -63,9 +63,9 @@ def versioned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         readme.write(TEAM_README_CHANGE)
     for name, change in (
         (SQL_MODULE, NEW_IN_MODULE),
-        ("tests/core/test_sql.py.jinja", NEW_TEST),
+        ("tests/core/data/test_sql.py.jinja", NEW_TEST),
         ("tests/test_sql_views.py.jinja", TEAM_TEST_CHANGE),
-        ("tests/core/test_quality.py.jinja", TEAM_TEST_CHANGE),
+        ("tests/core/data/test_quality.py.jinja", TEAM_TEST_CHANGE),
     ):
         with (root / "template" / name).open("a") as template_file:
             template_file.write(change)
@@ -150,7 +150,7 @@ def test_update_brings_a_module_and_its_test_and_leaves_the_teams_data_tests(
     # given a project from 0.1.0 whose team edited its data tests and added a test of its own
     project = generate(versioned_template, tmp_path / "project", "0.1.0")
     package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
-    data_tests = [project / "tests" / "test_sql_views.py", project / "tests" / "core" / "test_quality.py"]
+    data_tests = [project / "tests" / "test_sql_views.py", project / "tests/core/data/test_quality.py"]
     team_texts = [path.read_text() + "\n\n# Adapted by the team to its own tables.\n" for path in data_tests]
     for path, text in zip(data_tests, team_texts, strict=True):
         path.write_text(text)
@@ -162,7 +162,7 @@ def test_update_brings_a_module_and_its_test_and_leaves_the_teams_data_tests(
     # then the template's module and its test both change
     module = (project / SQL_MODULE.replace("{{package_name}}", package)).read_text()
     assert module.endswith(NEW_IN_MODULE), "the change to the template-owned module should arrive"
-    test = (project / "tests" / "core" / "test_sql.py").read_text()
+    test = (project / "tests/core/data/test_sql.py").read_text()
     assert test.endswith(NEW_TEST), "and the change to its template-owned test with it"
     # and the team's data tests are as the team wrote them, though the template changed them too
     for path, text in zip(data_tests, team_texts, strict=True):

@@ -1,1 +1,1 @@
-"""Pure logic: data contracts, SQL analysis, data quality and data documentation."""
+"""Pure logic, one folder per stage: no warehouse, no registry, no web framework, no settings."""

@@ -1,1 +1,1 @@
-"""Side effects: the warehouse and the files the jobs read and write."""
+"""Side effects: the warehouse, the files that jobs write and read, tracking and the registry."""

@@ -1,1 +1,1 @@
-"""One module per step of the stages: build the data, check it, document it."""
+"""One module per step of the stages: data, tracking, serving, monitoring (see `cli.py`'s table)."""

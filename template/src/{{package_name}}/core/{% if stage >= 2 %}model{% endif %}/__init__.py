@@ -1,0 +1,1 @@
+"""Stage 2 logic: the model's pipeline (the team's), training and its metrics, and promotion."""

@@ -1,0 +1,1 @@
+"""Pages the project writes about itself, from plain values: data, model, API and monitoring."""
