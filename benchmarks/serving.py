@@ -20,8 +20,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from pathlib import Path
 
 from benchmarks.project import PREFIX, BigWarehouse, Project, sh, timed_peak
 from tools import docker_engine
+from tools.generated import waiting
 
 MODEL_URI = "models:/my-ml-project-churn@champion"
 SECONDS = 8
@@ -78,28 +77,16 @@ class Load:
     p99_ms: float
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server stopped (code {process.returncode}) before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
 @contextmanager
 def server(args: list[str], project: Project, env: dict[str, str], probe: str) -> Iterator[None]:
     """Run a server in its own process group until the block ends."""
-    with (project.root / "server.log").open("ab") as log:
+    log_path = project.root / "server.log"
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             args, cwd=project.root, env=env, stdout=log, stderr=log, start_new_session=True
         )
     try:
-        _wait(probe, process)
+        waiting.url_answers(probe, 180, gone=waiting.exited(process, log_path))
         yield
     finally:
         with contextlib.suppress(ProcessLookupError):

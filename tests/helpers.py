@@ -8,8 +8,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import copier
 import yaml
 
 from tools.environment import TOOLS_BIN, tool_env
+from tools.generated import waiting
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((TEMPLATE / "example-answers.yml").read_text())
@@ -209,15 +208,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(url: str, timeout: float = 120) -> bytes:
-    """Return the body of the first 200 answer from ``url``; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    problem = ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                return bytes(answer.read())
-        except OSError as error:
-            problem = str(error)
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {timeout} s: {problem}")
+def wait_for(
+    url: str, timeout: float = 120, server: subprocess.Popen[Any] | None = None, log: Path | None = None
+) -> bytes:
+    """Return the body of the first 200 answer from ``url``; fail after ``timeout`` seconds.
+
+    With the ``server`` process that should answer, fail as soon as it stops, quoting the end of its
+    ``log``. The waiting is the generated projects' own (`tools/waiting.py`), imported from the template.
+    """
+    gone = None if server is None else waiting.exited(server, log)
+    return bytes(waiting.url_answers(url, timeout, gone=gone))

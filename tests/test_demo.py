@@ -50,7 +50,7 @@ def test_make_demo_runs_the_lifecycle_and_leaves_the_engine_as_it_found_it(demo:
     )
 
 
-def test_the_try_next_lines_work_as_printed(demo: Demo, project_env: dict[str, str]) -> None:
+def test_the_try_next_lines_work_as_printed(demo: Demo, project_env: dict[str, str], tmp_path: Path) -> None:
     # given the lines make demo printed, run in the user's shell (no template tooling on PATH)
     lines = try_next_lines(demo.result.stdout)
     assert lines[0] == f"cd {demo.project}", lines
@@ -75,18 +75,18 @@ def test_the_try_next_lines_work_as_printed(demo: Demo, project_env: dict[str, s
 
     # and make serve, on a free port, answers with the champion
     prelude = "\n".join(line for line in lines if line.startswith(("cd ", "export ")))
-    port = free_port()
-    server = subprocess.Popen(
-        ["bash", "-c", f"{prelude}\nexec make serve"],
-        env={**env, "PORT": str(port)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            ["bash", "-c", f"{prelude}\nexec make serve"],
+            env={**env, "PORT": str(port)},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        version = json.loads(wait_for(f"http://127.0.0.1:{port}/version", timeout=90))
+        version = json.loads(wait_for(f"http://127.0.0.1:{port}/version", 90, server, log))
     finally:
         subprocess.run(["pkill", "-TERM", "-s", str(server.pid)], check=False)
         server.wait(timeout=30)

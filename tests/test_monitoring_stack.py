@@ -12,7 +12,6 @@ import os
 import secrets
 import signal
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from tests.helpers import free_port, run, wait_for
+from tools.generated import waiting
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +34,16 @@ SCRAPE_TIMEOUT_S = 30
 
 
 @contextmanager
-def started(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[None]:
+def started(
+    command: list[str], cwd: Path, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` in a process group of its own, logging to ``log``; stop the group after."""
     with log.open("w") as output:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        yield
+        yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -81,26 +83,27 @@ def query(prometheus: str, path: str, **params: str) -> Any:
 
 def first_scrape(prometheus: str, timeout: float) -> dict[str, Any]:
     """Return the API target once a scrape of it succeeded; fail with its last error after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    target: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+
+    def scraped() -> dict[str, Any]:
         targets = query(prometheus, "targets")["activeTargets"]
-        target = next((item for item in targets if item["labels"]["job"] == "api"), {})
-        if target.get("health") == "up":
-            return target
-        time.sleep(0.5)
-    raise AssertionError(f"no successful scrape of the API within {timeout} s: {target}")
+        target: dict[str, Any] = next((item for item in targets if item["labels"]["job"] == "api"), {})
+        if target.get("health") != "up":
+            raise waiting.NotYet(f"the API's target: {target}")
+        return target
+
+    return waiting.until(scraped, "a successful scrape of the API", timeout)
 
 
 def series(prometheus: str, promql: str, timeout: float) -> list[dict[str, Any]]:
     """Return the result of the instant query ``promql`` once it has one; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result: list[dict[str, Any]] = query(prometheus, "query", query=promql)["result"]
-        if result:
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"Prometheus has no series for {promql} after {timeout} s")
+
+    def result() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = query(prometheus, "query", query=promql)["result"]
+        if not found:
+            raise waiting.NotYet("no series yet")
+        return found
+
+    return waiting.until(result, f"Prometheus to have a series for {promql}", timeout)
 
 
 def test_prometheus_scrapes_the_api_with_the_generated_config(
@@ -130,11 +133,12 @@ def test_prometheus_scrapes_the_api_with_the_generated_config(
 
     # when both run until Prometheus scraped the API
     with (
-        started(serve, default_project, api_env, tmp_path / "api.log"),
-        started(prometheus, default_project, project_env, tmp_path / "prometheus.log"),
+        started(serve, default_project, api_env, tmp_path / "api.log") as api_process,
+        started(prometheus, default_project, project_env, tmp_path / "prometheus.log") as server,
     ):
-        wait_for(f"http://127.0.0.1:{api_port}/ready", timeout=API_READY_TIMEOUT_S)
-        wait_for(f"{prometheus_url}/-/ready", timeout=SCRAPE_TIMEOUT_S)
+        api_ready = f"http://127.0.0.1:{api_port}/ready"
+        wait_for(api_ready, API_READY_TIMEOUT_S, api_process, tmp_path / "api.log")
+        wait_for(f"{prometheus_url}/-/ready", SCRAPE_TIMEOUT_S, server, tmp_path / "prometheus.log")
         target = first_scrape(prometheus_url, SCRAPE_TIMEOUT_S)
         models = series(prometheus_url, 'api_model_info{job="api"}', SCRAPE_TIMEOUT_S)
         # A scrape's own request is counted after its answer: the next scrape reads it

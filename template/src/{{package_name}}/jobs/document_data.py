@@ -11,6 +11,7 @@ from ..core.data.sql import (
     load_views,
 )
 from ..io.files import (
+    stale_page,
     write_atomically,
 )
 from ..pages.data_dictionary import (
@@ -35,12 +36,12 @@ def write_dictionary(sql_dir: Path, docs_dir: Path) -> Path:
 
 def stale_dictionary(sql_dir: Path, docs_dir: Path) -> str | None:
     """Return why the committed dictionary is stale, or None when it is fresh."""
-    path = docs_dir / DICTIONARY
-    if not path.is_file():
-        return f"{path} does not exist: run `make data-docs`"
-    if path.read_text(encoding="utf-8") != dictionary_text(sql_dir):
-        return f"{path} is stale (the contracts or SQL changed): run `make data-docs`, commit it"
-    return None
+    return stale_page(
+        docs_dir / DICTIONARY,
+        dictionary_text(sql_dir),
+        "data-docs",
+        stale="is stale (the contracts or SQL changed)",
+    )
 
 
 def datasheet_problems(docs_dir: Path) -> list[str]:
