@@ -51,7 +51,8 @@ import json, sys
 from pathlib import Path
 import duckdb, mlflow, numpy as np, pandas as pd
 from my_ml_project.core.data.contracts import CustomerFeatures
-from my_ml_project.core.model.training import features_of, load_config, model_input
+from my_ml_project.core.model.features import model_input
+from my_ml_project.core.model.training import features_of, load_config
 from my_ml_project.io.registry import open_registry, version_by_alias
 from my_ml_project.io.run_artifacts import REFERENCE_ARTIFACT, load_model_at
 out, big_warehouse, sample_warehouse, big_store, sample_store, rows, seed, stds, share = sys.argv[1:]

@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-from ..model.training import (
+from ..model.features import (
     Features,
     model_input,
 )
