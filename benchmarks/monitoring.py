@@ -112,7 +112,8 @@ OURS = """
 import json, sys, time
 from pathlib import Path
 import pandas as pd
-from my_ml_project.core.monitoring.drift import DriftConfig, drift_report
+from my_ml_project.core.monitoring.drift import drift_report
+from my_ml_project.core.monitoring.drift_statistics import DriftConfig
 reference, current, windows, out = (Path(arg) for arg in sys.argv[1:])
 meta = json.loads(windows.read_text())
 start = time.perf_counter()

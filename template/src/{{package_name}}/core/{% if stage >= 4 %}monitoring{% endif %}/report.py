@@ -21,8 +21,10 @@ from ..model.training import (
     evaluate,
 )
 from .drift import (
-    DriftConfig,
     DriftResult,
+)
+from .drift_statistics import (
+    DriftConfig,
 )
 from .segments import (
     SegmentsConfig,
