@@ -51,7 +51,8 @@ import json, sys
 from pathlib import Path
 import duckdb, mlflow, numpy as np, pandas as pd
 from my_ml_project.core.data.contracts import CustomerFeatures
-from my_ml_project.core.model.training import features_of, load_config, model_input
+from my_ml_project.core.model.features import model_input
+from my_ml_project.core.model.training import features_of, load_config
 from my_ml_project.io.registry import open_registry, version_by_alias
 from my_ml_project.io.run_artifacts import REFERENCE_ARTIFACT, load_model_at
 out, big_warehouse, sample_warehouse, big_store, sample_store, rows, seed, stds, share = sys.argv[1:]
@@ -112,7 +113,8 @@ OURS = """
 import json, sys, time
 from pathlib import Path
 import pandas as pd
-from my_ml_project.core.monitoring.drift import DriftConfig, drift_report
+from my_ml_project.core.monitoring.drift import drift_report
+from my_ml_project.core.monitoring.drift_statistics import DriftConfig
 reference, current, windows, out = (Path(arg) for arg in sys.argv[1:])
 meta = json.loads(windows.read_text())
 start = time.perf_counter()

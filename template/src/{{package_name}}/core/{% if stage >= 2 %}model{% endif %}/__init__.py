@@ -1,1 +1,1 @@
-"""Stage 2 logic: the model's pipeline (the team's), training and its metrics, and promotion."""
+"""Stage 2 logic: the model's input, its pipeline (the team's), training, metrics, promotion."""

@@ -2,7 +2,7 @@
 
 This file is the team's: change the estimator, its preprocessing and its parameters here (and the
 ``model:`` block of ``configs/train.yaml`` with them). ``copier update`` leaves it as you wrote it.
-Whatever the pipeline, it takes the frame that ``model_input`` (in ``core/model/training.py``)
+Whatever the pipeline, it takes the frame that ``model_input`` (in ``core/model/features.py``)
 prepares, and must offer ``predict_proba``.
 """
 
@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 if TYPE_CHECKING:
-    from .training import (
+    from .features import (
         Features,
     )
 

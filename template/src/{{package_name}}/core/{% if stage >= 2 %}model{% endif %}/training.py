@@ -1,8 +1,8 @@
-"""Training: its configuration, the model's input, the split, the pipeline and its metrics.
+"""Training: its configuration, the features of a contract, the split, the fit and its metrics.
 
-Pure logic, no side effects: ``jobs/train.py`` reads the data and records the run. The same
-:func:`model_input` prepares a frame for the model wherever it predicts, so training and serving
-cannot disagree on the features.
+Pure logic, no side effects: ``jobs/train.py`` reads the data and records the run. The model's
+input is :func:`~.features.model_input` (``core/model/features.py``), the pipeline the team's
+``core/model/pipeline.py``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ from ..data.contracts import (
     Contract,
     sql_types,
 )
+from .features import (
+    Features,
+    model_input,
+)
 from .pipeline import (
     ModelParams,
     build_pipeline,
@@ -58,19 +62,6 @@ class StrictModel(BaseModel):
     """A configuration block: unknown keys and wrong types are errors, and it cannot change."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-@dataclass(frozen=True)
-class Features:
-    """The model's input columns, from the contract of the table it trains on."""
-
-    categorical: tuple[str, ...]
-    numeric: tuple[str, ...]
-
-    @property
-    def columns(self) -> list[str]:
-        """Every input column, in the order the pipeline reads them."""
-        return [*self.categorical, *self.numeric]
 
 
 class PromotionRule(StrictModel):
@@ -127,72 +118,6 @@ def features_of(contract: type[Contract], config: TrainConfig) -> Features:
         if name not in (config.id_column, config.target):
             (categorical if sql_type == "VARCHAR" else numeric).append(name)
     return Features(tuple(categorical), tuple(numeric))
-
-
-def model_input(frame: pd.DataFrame, features: Features) -> pd.DataFrame:
-    """Return the model's input columns with the types the pipeline expects.
-
-    Numbers become float64, with NaN for a missing value (the model handles missing values);
-    categories stay text.
-    """
-    prepared = frame[features.columns].copy()
-    for name in features.numeric:
-        prepared[name] = prepared[name].astype("float64")
-    for name in features.categorical:
-        prepared[name] = prepared[name].astype(object)
-    return prepared
-
-
-def synthetic_example(contract: type[Contract], features: Features, rows: int) -> pd.DataFrame:
-    """Return ``rows`` made-up rows of the model's input, each value within the contract's checks.
-
-    What a model records as its input example (which an image's smoke test scores), derived from
-    the contract alone: no real row, someone's data, ships with the model. A column with allowed
-    values takes them in turn; a number is spread within its bounds (whole for an integer column);
-    other text is made up.
-    """
-    columns = contract.to_schema().columns
-    types = sql_types(contract)
-    data: dict[str, list[object]] = {}
-    for name in features.columns:
-        checks = {check.name: check.statistics for check in columns[name].checks}
-        allowed = checks.get("isin", {}).get("allowed_values")
-        if allowed:
-            data[name] = [allowed[row % len(allowed)] for row in range(rows)]
-        elif name in features.categorical:
-            data[name] = [f"example-{row + 1}" for row in range(rows)]
-        else:
-            whole = types[name] != "DOUBLE"
-            data[name] = [_within(checks, (row + 1) / (rows + 1), whole) for row in range(rows)]
-    return model_input(pd.DataFrame(data), features)
-
-
-def _within(checks: dict[str, dict[str, float]], share: float, whole: bool) -> float:
-    """Return a number inside the bounds ``checks`` set, ``share`` of the way between them.
-
-    Without an upper bound, the number is the lower bound plus ``share`` times 100.
-    """
-    low = next((checks[name][key] for name, key in _LOWER if name in checks), None)
-    high = next((checks[name][key] for name, key in _UPPER if name in checks), None)
-    base = 0.0 if low is None else float(low)
-    span = 100.0 if high is None else float(high) - base
-    if low is None and high is not None:
-        base = float(high) - span
-    value = base + share * span
-    return float(round(value)) if whole else round(value, 2)
-
-
-# The checks that bound a number from below and from above, and the statistic holding the bound.
-_LOWER = (
-    ("greater_than_or_equal_to", "min_value"),
-    ("greater_than", "min_value"),
-    ("in_range", "min_value"),
-)
-_UPPER = (
-    ("less_than_or_equal_to", "max_value"),
-    ("less_than", "max_value"),
-    ("in_range", "max_value"),
-)
 
 
 def holdout_mask(ids: pd.Series, fraction: float, seed: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from ..data.contracts import (
     Contract,
 )
-from ..model.training import (
+from ..model.features import (
     Features,
     model_input,
 )

@@ -1,1 +1,1 @@
-"""Stage 4 logic: drift from the reference, performance and bias by segment, and the report."""
+"""Stage 4 logic: drift from the reference, performance against labels and by segment, reports."""
