@@ -52,12 +52,13 @@ from pathlib import Path
 import duckdb, mlflow, numpy as np, pandas as pd
 from my_ml_project.core.data.contracts import CustomerFeatures
 from my_ml_project.core.model.features import model_input
-from my_ml_project.core.model.training import features_of, load_config
+from my_ml_project.core.model.training import features_of
+from my_ml_project.io.configs import load_train_config
 from my_ml_project.io.registry import open_registry, version_by_alias
 from my_ml_project.io.run_artifacts import REFERENCE_ARTIFACT, load_model_at
 out, big_warehouse, sample_warehouse, big_store, sample_store, rows, seed, stds, share = sys.argv[1:]
 out, rows, seed, stds, share = Path(out), int(rows), int(seed), float(stds), float(share)
-config = load_config(Path("configs/train.yaml"))
+config = load_train_config(Path("configs/train.yaml"))
 features = features_of(CustomerFeatures, config)
 def registered(store):
     client = open_registry(store)

@@ -39,8 +39,9 @@ import json, sys
 from pathlib import Path
 import duckdb
 from my_ml_project.core.data.contracts import CustomerFeatures
-from my_ml_project.core.model.training import features_of, load_config
-config = load_config(Path("configs/train.yaml"))
+from my_ml_project.core.model.training import features_of
+from my_ml_project.io.configs import load_train_config
+config = load_train_config(Path("configs/train.yaml"))
 columns = features_of(CustomerFeatures, config).columns
 rows = duckdb.connect("data/warehouse.duckdb", read_only=True).sql(
     f"select {', '.join(columns)} from customer_features order by customer_id limit {int(sys.argv[1])}"
@@ -60,8 +61,9 @@ import sys
 from pathlib import Path
 import duckdb
 from my_ml_project.core.data.contracts import CustomerFeatures
-from my_ml_project.core.model.training import features_of, load_config
-features = features_of(CustomerFeatures, load_config(Path("configs/train.yaml")))
+from my_ml_project.core.model.training import features_of
+from my_ml_project.io.configs import load_train_config
+features = features_of(CustomerFeatures, load_train_config(Path("configs/train.yaml")))
 # The model's signature reads numbers as doubles: written as such, so pandas reads them back so.
 columns = ", ".join([*features.categorical, *(f"{name}::double as {name}" for name in features.numeric)])
 duckdb.sql(f"copy (select {columns} from read_parquet('{sys.argv[1]}')) to '{sys.argv[2]}' (header)")
