@@ -60,7 +60,7 @@ NAMES = {
 # Old modules whose name is now a package: what may follow the name in the new layout.
 NEW_SUBMODULES = {
     "core.model": ("pipeline", "training", "promotion", "features"),
-    "core.monitoring": ("drift", "segments", "report"),
+    "core.monitoring": ("drift", "drift_statistics", "feature_drift", "performance", "report", "segments"),
 }
 # Each moved test: its old path under tests/, its new one.
 TESTS = {
@@ -166,6 +166,18 @@ def move(old: Path, new: Path) -> bool:
     return True
 
 
+def submodules(package: str, old: str) -> tuple[str, ...]:
+    """Return the modules of the package that the old module ``old`` became, when it became one.
+
+    The new layout's, and those found in the project (an update brings them; the script may run again).
+    """
+    known = NEW_SUBMODULES.get(old, ())
+    folder = Path("src", package, *old.split("."))
+    if not known or not folder.is_dir():
+        return known
+    return (*known, *(path.stem for path in sorted(folder.glob("*.py")) if path.stem != "__init__"))
+
+
 def new_module(package: str, module: str, name: str | None = None) -> str | None:
     """Return the new absolute name of ``module`` (absolute, old layout), or None if it did not move.
 
@@ -177,7 +189,8 @@ def new_module(package: str, module: str, name: str | None = None) -> str | None
     inner = module.removeprefix(prefix)
     for old, new in MODULES.items():
         rest = inner.removeprefix(f"{old}.").split(".")[0] if inner.startswith(f"{old}.") else None
-        if rest in NEW_SUBMODULES.get(old, ()) or (inner == old and name in NEW_SUBMODULES.get(old, ())):
+        after = submodules(package, old)
+        if rest in after or (inner == old and name in after):
             return None  # a module of the new package of that name: the new layout already
         if inner == old or rest is not None:
             if name is not None and inner == old and name in NAMES.get(old, {}):
@@ -291,9 +304,9 @@ def rewrite_imports(text: str, package: str, module_name: str | None, moved_file
 def rewrite_dotted(text: str, package: str) -> str:
     """Rewrite the dotted names of moved modules: ``import <package>.core.X``, strings, attributes."""
     for old, new in MODULES.items():
-        after = NEW_SUBMODULES.get(old)
-        submodules = rf"(?!\.(?:{'|'.join(after)})\b)" if after else ""
-        pattern = rf"(?<![\w.]){re.escape(package)}\.{re.escape(old)}(?!\w){submodules}"
+        after = submodules(package, old)
+        guard = rf"(?!\.(?:{'|'.join(after)})\b)" if after else ""
+        pattern = rf"(?<![\w.]){re.escape(package)}\.{re.escape(old)}(?!\w){guard}"
         text = re.sub(pattern, f"{package}.{new}", text)
     return text
 
@@ -350,9 +363,40 @@ def migrate(package: str) -> None:
             origin = moved.get(path, path)
             new = rewrite_imports(new, package, module_name_of(origin, package), path in moved)
         new = rewrite_paths(new)
+        if path.suffix == ".py":
+            new = wrap_lengthened(text, new, line_length())
         if new != text:
             path.write_text(new, encoding="utf-8")
             say(f"rewrote the moved modules' imports and paths in {path}")
+
+
+def line_length() -> int:
+    """Return the project's line length for ruff (pyproject.toml), 100 as generated when unset."""
+    pyproject = Path("pyproject.toml")
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    found = re.search(r"^line-length *= *(\d+)", text, re.MULTILINE)
+    return int(found.group(1)) if found else 100
+
+
+def wrap_lengthened(old: str, new: str, limit: int) -> str:
+    """Break each comment or docstring line that a longer path pushed over ``limit`` (ruff cannot).
+
+    A line over the limit that was not over it before is cut at its last space within the limit; the
+    rest goes on the next line, with the same indentation (and ``# `` in a comment).
+    """
+    before = set(old.splitlines())
+    lines = []
+    for line in new.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        cut = body.rfind(" ", 0, limit + 1)
+        indent = body[: len(body) - len(body.lstrip())]
+        comment = body.lstrip().startswith("#")
+        if len(body) <= limit or body in before or cut <= len(indent) + (2 if comment else 0):
+            lines.append(line)
+            continue
+        rest = indent + ("# " if comment else "") + body[cut + 1 :]
+        lines += [body[:cut] + "\n", rest + line[len(body) :]]
+    return "".join(lines)
 
 
 def package_name(answers: Path) -> str | None:
