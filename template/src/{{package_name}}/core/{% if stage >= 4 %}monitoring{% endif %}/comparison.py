@@ -102,7 +102,7 @@ class Scorer:
 
 
 def ignored_columns(window: pd.DataFrame, features: Features, *others: str) -> list[str]:
-    """Return the window's columns the run does not read: not a feature, known column or ``others``."""
+    """Return the window's columns that are neither features, known columns nor ``others``."""
     known = {*features.columns, *others, *KNOWN_COLUMNS}
     return [str(name) for name in window.columns if name not in known]
 
