@@ -2,7 +2,7 @@
 
 act ignores `services:`, so no run of the generated workflow proves that its PostgreSQL service and
 the connection variables agree with each other and with the names the project reads. These tests read
-the rendered `ci.yml`, `settings.py` and tests, and check them against each other.
+the rendered `ci.yml`, `settings/` and tests, and check them against each other.
 """
 
 from __future__ import annotations
@@ -39,13 +39,17 @@ def render(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
 
 
 def settings_names(settings: Path) -> tuple[set[str], set[str]]:
-    """Return the fields of the ``Settings`` class and the values ``WarehouseKind`` accepts."""
-    tree = ast.parse(settings.read_text(encoding="utf-8"))
+    """Return the fields of the settings package's classes and the values ``WarehouseKind`` accepts."""
+    nodes = [
+        node
+        for module in sorted(settings.glob("*.py"))
+        for node in ast.parse(module.read_text(encoding="utf-8")).body
+    ]
     fields: set[str] = set()
     kinds: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == "Settings":
-            fields = {
+    for node in nodes:
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Settings"):
+            fields |= {
                 item.target.id
                 for item in node.body
                 if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
@@ -58,7 +62,7 @@ def settings_names(settings: Path) -> tuple[set[str], set[str]]:
                 for constant in ast.walk(node.value)
                 if isinstance(constant, ast.Constant) and isinstance(constant.value, str)
             }
-    assert fields, f"{settings} should define the Settings class"
+    assert fields, f"{settings} should define the settings' classes"
     assert kinds, f"{settings} should define WarehouseKind"
     return fields, kinds
 
@@ -120,7 +124,7 @@ def wiring_problems(project: Path) -> list[str]:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     package, warehouse = answers["package_name"], answers["warehouse"]
     prefix = f"{package.upper()}_"
-    fields, kinds = settings_names(project / "src" / package / "settings.py")
+    fields, kinds = settings_names(project / "src" / package / "settings")
     read_by_tests = variables_read_by_tests(project / "tests")
     jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
     problems = []
