@@ -60,7 +60,16 @@ NAMES = {
 # Old modules whose name is now a package: what may follow the name in the new layout.
 NEW_SUBMODULES = {
     "core.model": ("pipeline", "training", "promotion", "features"),
-    "core.monitoring": ("drift", "drift_statistics", "feature_drift", "performance", "report", "segments"),
+    "core.monitoring": (
+        "comparison",
+        "drift",
+        "drift_statistics",
+        "feature_drift",
+        "performance",
+        "report",
+        "segment_results",
+        "segments",
+    ),
 }
 # Each moved test: its old path under tests/, its new one.
 TESTS = {
