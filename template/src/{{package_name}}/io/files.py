@@ -51,7 +51,7 @@ def stale_page(
     that differs is ("does not describe the current API"). See :func:`holds` for ``same``.
     """
     if not path.is_file():
-        return f"{path} is missing: run `make {target}` and commit it"
+        return f"{path} does not exist: run `make {target}` and commit it"
     if not holds(path, content, same):
         return f"{path} {stale}: run `make {target}` and commit it"
     return None
