@@ -51,6 +51,7 @@ STAGES: dict[str, int] = {
     "pages.model_card": 2,
     "pages.api_reference": 3,
     "pages.monitoring_report": 4,
+    "pages.segment_tables": 4,
     "io": 1,
     "io.connection": 1,
     "io.files": 1,

@@ -1,8 +1,9 @@
-"""Monitoring: its configuration, the alerts of a run, and its report and metrics.
+"""Monitoring: its configuration, the alerts of a run, and its report.
 
 Pure logic: ``jobs/monitor.py`` reads the window, the reference and the labels, and writes what
-this module assembles. The report's JSON has a stable schema (``SCHEMA_VERSION``), documented in
-``docs/monitoring/index.md``: scheduled jobs and alerting read it.
+this module assembles (``io/monitoring_outputs.py``, with its metrics). The report's JSON has a
+stable schema (``SCHEMA_VERSION``), documented in ``docs/monitoring/index.md``: scheduled jobs and
+alerting read it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from prometheus_client import CollectorRegistry, Gauge
 from pydantic import Field
 
 from ..model.training import (
@@ -108,7 +108,7 @@ def build_report(  # noqa: PLR0913  (a report has this many parts)
     alerts: list[Alert],
     error: str | None = None,
 ) -> dict[str, Any]:
-    """Return the run's report: the JSON ``report.json`` holds, with its Markdown summary."""
+    """Return the run's report: the JSON ``report.json`` holds (its summary is a page's)."""
     status: Status = "error" if error is not None else ("alert" if alerts else "ok")
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -122,67 +122,4 @@ def build_report(  # noqa: PLR0913  (a report has this many parts)
         "alerts": [{"kind": alert.kind, "message": alert.message} for alert in alerts],
         "error": error,
     }
-    report["summary"] = summary(report)
     return report
-
-
-def summary(report: dict[str, Any]) -> str:
-    """Return a short Markdown text of ``report``, for an issue's body or a job's summary."""
-    model = report["model"]
-    name = f"{model['name']} version {model['version']}" if model else "the champion"
-    window = report["window"]
-    lines = [f"## Monitoring: {report['status']}", ""]
-    lines.append(
-        f"Window `{window.get('spec')}` ({window.get('rows', 0)} rows) against the reference of "
-        f"{name}, {report['generated_at']}."
-    )
-    lines.append("")
-    if report["error"]:
-        lines += [f"The run could not complete: {report['error']}", ""]
-    for alert in report["alerts"]:
-        lines.append(f"- **{alert['kind']}**: {alert['message']}")
-    if not report["alerts"] and not report["error"]:
-        lines.append("No alert.")
-    drift = report["drift"]
-    if drift is not None:
-        lines += [
-            "",
-            f"Drifted features: {len(drift['drifted_features'])} of {len(drift['features'])} "
-            f"({', '.join(drift['drifted_features']) or 'none'}).",
-        ]
-    performance = report["performance"]
-    if performance is not None and performance["current"] is not None:
-        lines.append(
-            f"{performance['metric']}: {performance['current']:.4f} on "
-            f"{performance['labelled_rows']} labelled rows (holdout {performance['holdout']:.4f})."
-        )
-    elif performance is not None:
-        lines.append(f"Performance not compared: {performance['skipped']}.")
-    return "\n".join(lines) + "\n"
-
-
-def metrics_registry(report: dict[str, Any], timestamp: float) -> CollectorRegistry:
-    """Return the run's Prometheus metrics: its alerts by kind, drifted share and time."""
-    registry = CollectorRegistry()
-    raised = {alert["kind"] for alert in report["alerts"]}
-    alert = Gauge(
-        "monitoring_alert",
-        "Whether the last monitoring run raised an alert of this kind (1) or not (0).",
-        ["kind"],
-        registry=registry,
-    )
-    for kind in ALERT_KINDS:
-        alert.labels(kind=kind).set(1 if kind in raised else 0)
-    share = Gauge(
-        "monitoring_drifted_feature_share",
-        "The share of features with a drift finding in the last monitoring run.",
-        registry=registry,
-    )
-    share.set(report["drift"]["drifted_share"] if report["drift"] else 0.0)
-    last = Gauge(
-        "monitoring_last_run_timestamp_seconds",
-        "When the last monitoring run that completed finished (Unix time).",
-        registry=registry,
-    )
-    last.set(timestamp)
-    return registry

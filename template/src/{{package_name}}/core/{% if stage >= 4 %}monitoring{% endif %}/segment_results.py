@@ -1,7 +1,7 @@
 """The report of segments: each column's segments, the disparity between them, and its alert.
 
-What :func:`~.segments.segment_report` returns, as JSON (the monitoring report's ``segments``) and
-as Markdown (the model card and the monitoring page).
+What :func:`~.segments.segment_report` returns, and as JSON (the monitoring report's ``segments``);
+``pages/segment_tables.py`` writes it as Markdown.
 """
 
 from __future__ import annotations
@@ -75,32 +75,3 @@ class SegmentResult:
             },
             "alerts": self.alerts,
         }
-
-    def to_markdown(self) -> str:
-        """Return a table per column, then the alerts (or that there are none)."""
-        lines: list[str] = []
-        for column in self.columns:
-            header = ["segment", "rows", "mean score"]
-            if self.labelled:
-                header += [self.metric, "positive rate"]
-            lines += [f"**`{column.column}`**", "", "| " + " | ".join(header) + " |"]
-            lines.append("| --- " * len(header) + "|")
-            for segment in column.segments:
-                rows = f"{segment.volume:,}" + (" (small)" if segment.small else "")
-                cells = [segment.name, rows, f"{segment.score_mean:.4f}"]
-                if self.labelled:
-                    cells += [_number(segment.metric), _number(segment.positive_rate)]
-                lines.append("| " + " | ".join(cells) + " |")
-            gap = "n/a" if column.disparity is None else f"{column.disparity:.4f}"
-            lines += ["", f"Disparity of {column.compared}: {gap}.", ""]
-        lines.append(
-            f"Segments under {self.min_size:,} rows are marked small and never alert; n/a is a "
-            "metric the segment cannot have (ROC AUC needs both classes). An alert is raised when "
-            f"the disparity exceeds {self.max_disparity}."
-        )
-        lines += ["", *(f"- **Alert**: {alert}" for alert in self.alerts)] if self.alerts else []
-        return "\n".join(lines).rstrip("\n")
-
-
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
