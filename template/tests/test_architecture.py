@@ -128,9 +128,29 @@ def test_every_module_of_the_template_has_its_stage(architecture: ModuleType) ->
     # when
     page = architecture.render(PROJECT)
 
+    # then each of the template's modules has a stage; only the team's own may have none ("—")
+    rows = [line.split(" | ")[:2] for line in page.splitlines() if line.startswith("| `")]
+    template_modules = set(architecture.STAGES) | set(architecture.STAGE_FOLDERS)
+    for path, stage in rows:
+        name = path.strip("| `").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        ours = name in template_modules or any(
+            name.startswith(f"{folder}.") for folder in architecture.STAGE_FOLDERS
+        )
+        assert stage != "—" or not ours, f"{path}: a module of the template should have a stage"
+
+
+def test_a_module_of_the_teams_own_is_listed_as_the_teams(
+    architecture: ModuleType, project: Path
+) -> None:
+    # given a module the template does not ship, on the jobs' floor
+    module = project / "src" / PACKAGE / "jobs" / "score_leads.py"
+    module.write_text('"""Score the sales team\'s leads."""\n', encoding="utf-8")
+
+    # when
+    page = architecture.render(project)
+
     # then
-    unstaged = [line for line in page.splitlines() if line.startswith("| `") and "| — |" in line]
-    assert not unstaged, f"the template's modules should each have a stage: {unstaged}"
+    assert "| `jobs/score_leads.py` | — | Score the sales team's leads. |" in page
 
 
 def test_the_page_lists_the_floors_from_the_contracts(architecture: ModuleType) -> None:
