@@ -14,6 +14,7 @@ from .cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     open_warehouse,
+    report_problems,
 )
 from .settings import (
     Settings,
@@ -74,11 +75,8 @@ def sql_check(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     problems = check_sql.check(settings.sql_dir)
-    for problem in problems:
-        logger.error("%s", problem)
-    if not problems:
-        logger.info("Every view in %s resolves and matches its contract", settings.sql_dir)
-    return EXIT_FAILED if problems else EXIT_OK
+    passed = f"Every view in {settings.sql_dir} resolves and matches its contract"
+    return report_problems(logger, problems, passed)
 
 
 def data_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,8 +104,4 @@ def datasheet_check(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     problems = document_data.datasheet_problems(settings.docs_dir)
-    for problem in problems:
-        logger.error("%s", problem)
-    if not problems:
-        logger.info("The datasheet answers every section")
-    return EXIT_FAILED if problems else EXIT_OK
+    return report_problems(logger, problems, "The datasheet answers every section")
