@@ -75,6 +75,23 @@ def rendered_name(template_path: str, stage: int, warehouse: str) -> str | None:
     return "/".join(parts).removesuffix(".jinja")
 
 
+def team_patterns(stage: int = STAGES[-1], warehouse: str = "duckdb") -> list[str]:
+    """Return copier.yml's ``_skip_if_exists`` at ``stage``: the patterns of the team's files.
+
+    A later stage's entry has its template file name's form (``{% if stage >= N %}NAME{% endif %}``),
+    and renders empty before that stage; ``{{ package_name }}`` is left for the caller.
+    """
+    entries = yaml.safe_load((TEMPLATE / "copier.yml").read_text(encoding="utf-8"))["_skip_if_exists"]
+    patterns = (
+        NAME_CONDITION.sub(
+            lambda match: match["name"] if condition_holds(match["condition"], stage, warehouse) else "",
+            entry,
+        )
+        for entry in entries
+    )
+    return [pattern for pattern in patterns if pattern]
+
+
 def template_files() -> list[str]:
     """Return the template's files, relative to template/, without those copier excludes."""
     root = TEMPLATE / "template"

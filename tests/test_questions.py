@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import STAGES, TEMPLATE, WAREHOUSES, copy_project, expected_files
+from tests.helpers import STAGES, TEMPLATE, WAREHOUSES, copy_project, expected_files, team_patterns
 
 CONFIG: dict[str, Any] = yaml.safe_load((TEMPLATE / "copier.yml").read_text())
 QUESTIONS = {name: spec for name, spec in CONFIG.items() if not name.startswith("_")}
@@ -161,7 +161,8 @@ def test_configuration_block() -> None:
         for warehouse in WAREHOUSES
         for name in expected_files(STAGES[-1], "{package}", warehouse)
     }
-    for pattern in CONFIG["_skip_if_exists"]:
+    assert len(team_patterns()) == len(CONFIG["_skip_if_exists"]), "every entry should hold at the last stage"
+    for pattern in team_patterns():
         matched = [source for source in sources if fnmatch.fnmatch(source, pattern)]
         assert matched, f"team-owned {pattern} matches no file of the template"
         # The team's tests by name: a pattern would also take the tests of the template's code.

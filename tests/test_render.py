@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.util
 import itertools
 import json
@@ -24,6 +25,7 @@ from tests.helpers import (
     expected_gate_jobs,
     project_files,
     run,
+    team_patterns,
     text_files,
     which,
 )
@@ -93,6 +95,26 @@ def test_file_set_is_exact(rendered: Path) -> None:
     assert actual == expected, (
         f"missing: {sorted(expected - actual)}; unexpected: {sorted(actual - expected)}"
     )
+
+
+def test_the_development_guide_lists_the_team_files_of_its_stage(rendered: Path) -> None:
+    # given the team's files at the project's stage (copier.yml's _skip_if_exists), its package filled in
+    answers = answers_of(rendered)
+    expected = [
+        pattern.replace("{{ package_name }}", answers["package_name"])
+        for pattern in team_patterns(answers["stage"], answers["warehouse"])
+    ]
+
+    # when
+    page = (rendered / "docs" / "development.md").read_text(encoding="utf-8")
+    section = page.split("Files the team owns are created once")[1].split("The other tests are")[0]
+    listed = re.findall(r"^- `([^`]+)`$", section, flags=re.MULTILINE)
+
+    # then
+    assert listed == expected, "docs/development.md should list _skip_if_exists as rendered"
+    files = project_files(rendered)
+    absent = [name for name in listed if not fnmatch.filter(files, name.replace("**/", "*"))]
+    assert absent == [], f"docs/development.md lists team files the project does not have: {absent}"
 
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")

@@ -28,6 +28,7 @@ from tests.helpers import (
     git_env,
     project_files,
     run,
+    team_patterns,
 )
 from tools.environment import index_url
 
@@ -488,10 +489,9 @@ def project_before_the_move(history: Path, destination: Path, team_module: bool)
 
 def team_owned(name: str, package: str) -> bool:
     """Tell whether copier.yml hands the file ``name`` to the team (``_skip_if_exists``)."""
-    patterns = yaml.safe_load((TEMPLATE / "copier.yml").read_text())["_skip_if_exists"]
     return any(
         fnmatch(name, pattern.replace("{{ package_name }}", package).replace("**/", ""))
-        for pattern in patterns
+        for pattern in team_patterns()
     )
 
 
