@@ -85,8 +85,8 @@ def team_patterns(stage: int = STAGES[-1], warehouse: str = "duckdb") -> list[st
     patterns = (
         NAME_CONDITION.sub(
             lambda match: match["name"] if condition_holds(match["condition"], stage, warehouse) else "",
-            entry.replace("{{ package_name }}", "{package}"),
-        ).replace("{package}", "{{ package_name }}")
+            entry.replace("{{ package_name }}", "<package>"),
+        ).replace("<package>", "{{ package_name }}")
         for entry in entries
     )
     return [pattern for pattern in patterns if pattern]
