@@ -191,7 +191,4 @@ def missing_table(warehouse: Warehouse, name: str) -> str | None:
     where = f" ({warehouse.location})" if warehouse.location else ""
     if not names:
         return f"the warehouse{where} has no tables or views yet: run `make data` to build it"
-    return (
-        f"{name!r} is not a table or view of the warehouse{where}; "
-        f"it has: {', '.join(names)}"
-    )
+    return f"{name!r} is not a table or view of the warehouse{where}; it has: {', '.join(names)}"
