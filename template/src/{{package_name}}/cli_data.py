@@ -18,6 +18,7 @@ from .cli_common import (
 )
 from .settings import (
     Settings,
+    env_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def data_build(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     with open_warehouse(settings) as warehouse:
-        built = build_data.build(warehouse, settings.sample_dir, settings.sql_dir)
+        built = build_data.build(
+            warehouse, settings.sample_dir, settings.sql_dir, env_name("sample_dir")
+        )
     logger.info("Built %s in the %s warehouse", ", ".join(built), settings.warehouse)
     return EXIT_OK
 

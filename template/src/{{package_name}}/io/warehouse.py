@@ -22,6 +22,12 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or used; the message names the setting to change."""
 
 
+# The tables and views of the schema in use, in the engines that have an information schema.
+TABLE_NAMES = (
+    "select table_name from information_schema.tables where table_schema = current_schema()"
+)
+
+
 class Warehouse(ABC):
     """A SQL warehouse that the data jobs read from and write to."""
 
@@ -43,6 +49,13 @@ class Warehouse(ABC):
         This default fetches the whole result first; engines that can stream override it.
         """
         yield from self.query_arrow(sql).to_batches(max_chunksize=rows)
+
+    def table_names(self) -> list[str] | None:
+        """Return the names of the tables and views, sorted; None where the engine cannot list them.
+
+        Errors about a missing table list these, so that a misspelt name is seen at once.
+        """
+        return None
 
     @abstractmethod
     def write_table(self, name: str, rows: pa.Table) -> None:
@@ -121,6 +134,10 @@ class DuckDBWarehouse(Warehouse):
         )
         yield from reader
 
+    def table_names(self) -> list[str]:
+        """Return the names of the tables and views of the current schema, sorted."""
+        return sorted(self.query(TABLE_NAMES)["table_name"])
+
     def write_table(self, name: str, rows: pa.Table) -> None:
         """Create or replace table ``name`` with ``rows`` (one statement, so atomic)."""
         self._connection.register("_incoming", rows)
@@ -160,3 +177,18 @@ class DuckDBWarehouse(Warehouse):
 def connect(path: Path, *, read_only: bool = False, setting: str = "WAREHOUSE_PATH") -> Warehouse:
     """Open the project's warehouse; ``setting`` names the setting to change when it fails."""
     return DuckDBWarehouse(path, read_only=read_only, setting=setting)
+
+
+def missing_table(warehouse: Warehouse, name: str) -> str | None:
+    """Return why table or view ``name`` cannot be read, or None when it is there.
+
+    The answer lists what the warehouse has, and says to run `make data` only when it has nothing.
+    None, too, where the engine cannot list its tables (then the query's own error speaks).
+    """
+    names = warehouse.table_names()
+    if names is None or name in names or "." in name:  # a qualified name is the user's choice
+        return None
+    where = f" ({warehouse.location})" if warehouse.location else ""
+    if not names:
+        return f"the warehouse{where} has no tables or views yet: run `make data` to build it"
+    return f"{name!r} is not a table or view of the warehouse{where}; it has: {', '.join(names)}"

@@ -51,10 +51,11 @@ class SourceError(ValueError):
         self.reports = reports or []
 
 
-def read_source(table: Table, sample_dir: Path) -> pa.Table:
+def read_source(table: Table, sample_dir: Path, setting: str = "SAMPLE_DIR") -> pa.Table:
     """Read a raw table's CSV file, every column of it, with the column types of its contract.
 
     A column the contract does not name is read too, so that the contract check refuses it by name.
+    ``setting`` is the variable that sets ``sample_dir``, named when a file is missing.
 
     Raises:
         SourceError: the file is missing or empty, or a value cannot be read as its column's type.
@@ -63,7 +64,8 @@ def read_source(table: Table, sample_dir: Path) -> pa.Table:
     path = sample_dir / table.source
     if not path.is_file():
         raise SourceError(
-            f"{path}: source file of table {table.name!r} not found (check SAMPLE_DIR)"
+            f"{path}: source file of table {table.name!r} not found: put it there, or point "
+            f"{setting} at the folder that holds it"
         )
     columns = sql_types(table.contract)
     types = {name: ARROW_TYPES[sql_type] for name, sql_type in columns.items()}
@@ -99,8 +101,12 @@ def _explain(message: str, path: Path, columns: dict[str, str]) -> str:
     )
 
 
-def build(warehouse: Warehouse, sample_dir: Path, sql_dir: Path) -> list[str]:
+def build(
+    warehouse: Warehouse, sample_dir: Path, sql_dir: Path, sample_setting: str = "SAMPLE_DIR"
+) -> list[str]:
     """Load every raw table and build every view; return the names built, in order.
+
+    ``sample_setting`` is the variable that sets ``sample_dir``, for errors.
 
     Raises:
         SourceError: a source file is missing, unreadable or breaks its contract; then nothing
@@ -110,7 +116,7 @@ def build(warehouse: Warehouse, sample_dir: Path, sql_dir: Path) -> list[str]:
     """
     raw = [table for table in TABLES if table.is_raw]
     views = build_order(load_views(sql_dir), {table.name for table in raw})
-    loaded = {table.name: read_source(table, sample_dir) for table in raw}
+    loaded = {table.name: read_source(table, sample_dir, sample_setting) for table in raw}
     reports = check_tables(raw, {name: rows.to_pandas() for name, rows in loaded.items()})
     failing = [report for report in reports if not report.ok]
     if failing:
