@@ -72,7 +72,7 @@ class Origin:
 
 
 def column_fixes(where: Origin, shape: Sequence[tuple[str, str]]) -> list[str]:
-    """Return one message per ``(column, check)`` of ``shape`` that is a column too many or missing."""
+    """Return one message per ``(column, check)`` of ``shape`` naming an extra or missing column."""
     fixes = []
     for column, check in shape:
         if check == EXTRA:
