@@ -439,6 +439,31 @@ def test_makefile_runs_stage_fragments_and_team_targets(tmp_path: Path) -> None:
     assert "$(" not in help_text, f"make help should show values, not make variables:\n{help_text}"
 
 
+# The targets `make pages` runs at each stage: the pages that stage generates.
+PAGES_BY_STAGE = {
+    1: ["data-docs"],
+    2: ["data-docs", "model-card"],
+    3: ["data-docs", "model-card", "api-docs"],
+    4: ["data-docs", "model-card", "api-docs"],
+}
+
+
+@pytest.mark.parametrize("stage", sorted(PAGES_BY_STAGE))
+def test_make_pages_regenerates_every_page_the_stage_has(tmp_path: Path, stage: int) -> None:
+    # given
+    project = copy_project(tmp_path / "project", stage=stage)
+
+    # when
+    dry_run = run(["make", "--dry-run", "pages"], cwd=project).stdout
+    help_text = run(["make", "help"], cwd=project).stdout
+
+    # then
+    commands = [line.split(" -m ", 1)[-1] for line in dry_run.splitlines() if " -m " in line]
+    expected = [f"my_ml_project {target}" for target in PAGES_BY_STAGE[stage]]
+    assert commands == expected, f"make pages should run {expected} in order:\n{dry_run}"
+    assert re.search(r"^  pages +Regenerate every generated page", help_text, re.MULTILINE), help_text
+
+
 def test_poetry_accepts_the_pyproject(rendered: Path) -> None:
     # when
     result = run([which("poetry"), "check"], cwd=rendered)

@@ -65,6 +65,8 @@ def data_check(args: argparse.Namespace, settings: Settings) -> int:
     failing = [report.table for report in reports if not report.ok]
     if failing:
         logger.error("Contract violations in %s (report: %s)", ", ".join(failing), path)
+        for fix in check_data.fixes(reports, settings.sql_dir, settings.sample_dir):
+            logger.error("To fix: %s", fix)
         return EXIT_FAILED
     logger.info("Every table and view passes its contract (report: %s)", path)
     return EXIT_OK

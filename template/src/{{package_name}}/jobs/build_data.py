@@ -19,6 +19,10 @@ from ..core.data.contracts import (
     Table,
     sql_types,
 )
+from ..core.data.fixes import (
+    Origin,
+    column_fixes,
+)
 from ..core.data.quality import (
     TableReport,
     check_tables,
@@ -121,9 +125,15 @@ def build(
     failing = [report for report in reports if not report.ok]
     if failing:
         names = ", ".join(report.table for report in failing)
+        sources = {table.name: sample_dir / table.source for table in raw if table.source}
+        fixes = []
+        for report in failing:
+            where = Origin.of(next(t for t in raw if t.name == report.table), sources)
+            fixes += column_fixes(where, [(item.column, item.check) for item in report.violations])
         raise SourceError(
             f"raw table(s) {names} break their contracts: nothing was written, "
-            "the warehouse keeps its previous tables and views",
+            "the warehouse keeps its previous tables and views"
+            + "".join(f"\n  To fix: {fix}" for fix in fixes),
             reports,
         )
     with warehouse.transaction():

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from ..core.data.contracts import (
     TABLES,
+    table,
+)
+from ..core.data.fixes import (
+    Origin,
+    column_fixes,
 )
 from ..core.data.quality import (
     TableReport,
@@ -20,6 +25,8 @@ from ..core.data.quality import (
     render_json,
 )
 from ..core.data.sql import (
+    SqlError,
+    load_views,
     select_all,
 )
 from ..io.files import (
@@ -49,3 +56,21 @@ def check(warehouse: Warehouse, names: list[str] | None = None) -> list[TableRep
 def write_report(reports: list[TableReport], reports_dir: Path) -> Path:
     """Write the JSON report atomically and return its path."""
     return write_atomically(reports_dir / "data-check.json", render_json(reports))
+
+
+def fixes(reports: list[TableReport], sql_dir: Path, sample_dir: Path) -> list[str]:
+    """Return, for each column a table has and its contract lacks (or the reverse), where to fix it.
+
+    A view's file is its SQL file in ``sql_dir``, a raw table's its file in ``sample_dir``.
+    """
+    sources = {item.name: sample_dir / item.source for item in TABLES if item.source is not None}
+    try:
+        sources |= {view.name: view.path for view in load_views(sql_dir)}
+    except SqlError:
+        # Only the file names are looked up here; `make sql-check` reports the SQL's own error.
+        logger.debug("The SQL files cannot be read: the fixes name no SQL file", exc_info=True)
+    messages = []
+    for report in reports:
+        shape = [(violation.column, violation.check) for violation in report.violations]
+        messages += column_fixes(Origin.of(table(report.table), sources), shape)
+    return messages

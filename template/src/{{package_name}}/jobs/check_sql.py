@@ -28,7 +28,8 @@ def check(sql_dir: Path) -> list[str]:
     contracts = {
         table.name: list(sql_types(table.contract)) for table in TABLES if not table.is_raw
     }
-    problems = check_views(views, raw, contracts)
+    names = {table.name: table.contract.__name__ for table in TABLES}
+    problems = check_views(views, raw, contracts, names)
     missing = sorted(set(contracts) - {view.name for view in views})
     problems += [
         f"{sql_dir}: no SQL file builds view {name!r}, which has a contract" for name in missing

@@ -10,6 +10,7 @@ typo is reported with its file and column instead of failing half-way through a 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -19,6 +20,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SchemaError, UnsupportedError
 from sqlglot.optimizer.qualify import qualify
+
+from .fixes import (
+    EXTRA,
+    MISSING,
+    Origin,
+    column_fixes,
+)
 
 SOURCE_DIALECT = "duckdb"
 # One part of a table or view name (catalog.schema.table): letters, digits, '_' and '-' (BigQuery's
@@ -140,7 +148,10 @@ def build_order(views: list[View], raw_tables: set[str]) -> list[View]:
 
 
 def check_views(
-    views: list[View], raw_schemas: dict[str, dict[str, str]], contracts: dict[str, list[str]]
+    views: list[View],
+    raw_schemas: dict[str, dict[str, str]],
+    contracts: dict[str, list[str]],
+    contract_names: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Resolve every column of every view, and compare each view's columns with its contract.
 
@@ -148,6 +159,7 @@ def check_views(
         views: the views, in any order.
         raw_schemas: each raw table's columns and SQL types.
         contracts: each view's contract columns, in order.
+        contract_names: each view's contract class, for the messages (default: "of <view>").
 
     Returns:
         One message per problem, naming the file and the column; empty when all is well.
@@ -190,10 +202,12 @@ def check_views(
                 f"{view.path}: view {view.name!r} has no contract in core/data/contracts.py"
             )
         elif columns != expected:
-            missing = [column for column in expected if column not in columns]
-            extra = [column for column in columns if column not in expected]
-            detail = (
-                f"missing {missing}, unexpected {extra}" if missing or extra else "in another order"
-            )
-            problems.append(f"{view.path}: columns differ from contract {view.name!r}: {detail}")
+            name = (contract_names or {}).get(view.name, f"of {view.name}")
+            where = Origin(view.name, name, raw=False, source=view.path)
+            shape = [(column, MISSING) for column in expected if column not in columns]
+            shape += [(column, EXTRA) for column in columns if column not in expected]
+            problems += column_fixes(where, shape) or [
+                f"{view.path}: the view {view.name} has the columns of the contract {name} in "
+                f"another order: select them in the contract's order ({', '.join(expected)})"
+            ]
     return problems

@@ -72,6 +72,13 @@ class PromotionRule(StrictModel):
     floor: float = Field(ge=0, le=1, description="Score the first champion must reach.")
 
 
+class ClassNames(StrictModel):
+    """What the target's two classes are called where people read them (figures, the model card)."""
+
+    negative: str = Field(default="negative", min_length=1, description="The target's false class.")
+    positive: str = Field(default="positive", min_length=1, description="The target's true class.")
+
+
 class TrainConfig(StrictModel):
     """The training configuration, ``configs/train.yaml``."""
 
@@ -79,6 +86,9 @@ class TrainConfig(StrictModel):
     model_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     table: str = Field(min_length=1, description="The view the model trains on.")
     target: str = Field(min_length=1)
+    # The team's names for the target's classes, in configs/train.yaml; a configuration without them
+    # (from before they existed) reads "negative" and "positive".
+    classes: ClassNames = ClassNames()
     id_column: str = Field(min_length=1, description="The key: never a feature; keys the split.")
     seed: int = Field(ge=0, lt=10**16)
     holdout_fraction: float = Field(gt=0, lt=1)
