@@ -13,6 +13,7 @@ from tests.helpers import run, team_patterns
 pytestmark = pytest.mark.slow
 
 PACKAGE = "churn_desk"
+PYTHON = "3.13"
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -39,9 +40,10 @@ def changed_files(project: Path) -> list[str]:
 def test_a_new_feature_and_renamed_classes_need_no_template_owned_file(
     set_up_project: SetUpProject, project_env: dict[str, str]
 ) -> None:
-    # given a project of another name than the sample's (with_docker=False: the serving gate's image
-    # does not read the team's data; its API reference does, and is checked below)
-    project = set_up_project(project_name="Churn Desk", with_docker=False)
+    # given a project of another name than the sample's, on the newest Python the template supports
+    # (which no other project of the slow layer runs), with_docker=False: the serving gate's image does
+    # not read the team's data; its API reference does, and is checked below
+    project = set_up_project(project_name="Churn Desk", python_version=PYTHON, with_docker=False)
 
     # when the team adds a feature to the view and its contract, and names its label's classes
     edit(
@@ -56,7 +58,7 @@ def test_a_new_feature_and_renamed_classes_need_no_template_owned_file(
         "    coalesce(recent.active_days_90d, 0) as active_days_90d,\n",
     )
     contracts = project / "src" / PACKAGE / "core" / "data" / "contracts.py"
-    before_the_contract = run(["make", "data-check"], cwd=project, env=project_env, check=False)
+    before_the_contract = run(["make", "data", "data-check"], cwd=project, env=project_env, check=False)
     edit(
         contracts,
         '    tickets_90d: Series[int] = pa.Field(ge=0, description="Support tickets in the last 90 days.")\n',
@@ -82,7 +84,10 @@ def test_a_new_feature_and_renamed_classes_need_no_template_owned_file(
         check=False,
     )
 
-    # then the contract's failure said which files to edit, in plain words
+    # then CI's checks ran on the project's Python
+    version = run([project / ".venv" / "bin" / "python", "--version"], cwd=project, env=project_env).stdout
+    assert version.startswith(f"Python {PYTHON}."), f"the venv should run {PYTHON}: {version}"
+    # and the contract's failure said which files to edit, in plain words
     said = before_the_contract.stdout + before_the_contract.stderr
     assert before_the_contract.returncode != 0, "a view column the contract lacks should fail the check"
     assert f"src/{PACKAGE}/core/data/contracts.py" in said, said

@@ -177,21 +177,9 @@ def test_pre_commit_hook_refuses_a_rej_file(
     assert "could not apply" in result.stdout, "the hook should say what a .rej file is"
 
 
-@pytest.mark.parametrize("python_version", ["3.11", "3.13"])
-def test_each_python_version_passes_lint_tests_and_docs(
-    set_up_project: SetUpProject, project_env: dict[str, str], python_version: str
-) -> None:
-    # given (3.12, the default, runs every gate in the tests above; the stage gates do not depend
-    # on the Python version beyond what the tests cover, and would cost minutes each here)
-    project = set_up_project(python_version=python_version, with_docker=False)
-
-    # when
-    run(["make", "ci", "STAGE_GATES="], cwd=project, env=project_env)
-
-    # then
-    python = project / ".venv" / "bin" / "python"
-    version = run([python, "--version"], cwd=project, env=project_env).stdout
-    assert version.startswith(f"Python {python_version}."), f"the venv should run {python_version}"
+# Python 3.12, the default, runs every gate in the tests above; 3.11 runs `make ci` in the PostgreSQL
+# project's test (tests/test_postgres.py) and 3.13 in a team's first day (tests/test_first_day.py):
+# each other answer's project takes one of the other versions, so no install is only for a version.
 
 
 # Stage 1's `make ci` runs in tests/test_update.py, on a stage 1 project updated across a dependency
