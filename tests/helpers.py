@@ -169,19 +169,33 @@ def run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     check: bool = True,
-    timeout: float = 900,
+    timeout: float = 1800,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, capture its output, and fail with that output when ``check`` and it fails."""
-    result = subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=dict(env) if env is not None else tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    """Run a command, capture its output, and fail with that output when ``check`` and it fails.
+
+    A command still running after ``timeout`` seconds is killed, and the test fails with what it
+    had printed (a whole `make ci` takes ten minutes on a loaded two-core machine).
+    """
+    try:
+        result = subprocess.run(
+            [str(arg) for arg in args],
+            cwd=cwd,
+            env=dict(env) if env is not None else tool_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        stdout, stderr = (
+            text.decode(errors="replace") if isinstance(text, bytes) else text or ""
+            for text in (expired.stdout, expired.stderr)
+        )
+        raise AssertionError(
+            f"`{' '.join(map(str, args))}` in {cwd} still ran after {timeout:.0f} s: killed\n"
+            f"--- stdout ---\n{stdout[-20000:]}\n--- stderr ---\n{stderr[-20000:]}"
+        ) from None
     if check and result.returncode != 0:
         raise AssertionError(
             f"`{' '.join(map(str, args))}` in {cwd} exited {result.returncode}\n"
