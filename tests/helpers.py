@@ -249,3 +249,9 @@ def wait_for(
     """
     gone = None if server is None else waiting.exited(server, log)
     return bytes(waiting.url_answers(url, timeout, gone=gone))
+
+
+def assert_venv_runs(project: Path, version: str, env: Mapping[str, str]) -> None:
+    """Fail unless the project's environment (``.venv``) runs Python ``version`` (``3.X``)."""
+    printed = run([project / ".venv" / "bin" / "python", "--version"], cwd=project, env=env).stdout
+    assert printed.startswith(f"Python {version}."), f"the venv should run {version}: {printed}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SetUpProject
-from tests.helpers import run, team_patterns
+from tests.helpers import assert_venv_runs, run, team_patterns
 
 pytestmark = pytest.mark.slow
 
@@ -85,8 +85,7 @@ def test_a_new_feature_and_renamed_classes_need_no_template_owned_file(
     )
 
     # then CI's checks ran on the project's Python
-    version = run([project / ".venv" / "bin" / "python", "--version"], cwd=project, env=project_env).stdout
-    assert version.startswith(f"Python {PYTHON}."), f"the venv should run {PYTHON}: {version}"
+    assert_venv_runs(project, PYTHON, project_env)
     # and the contract's failure said which files to edit, in plain words
     said = before_the_contract.stdout + before_the_contract.stderr
     assert before_the_contract.returncode != 0, "a view column the contract lacks should fail the check"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SetUpProject
-from tests.helpers import free_port, run
+from tests.helpers import assert_venv_runs, free_port, run
 
 # One group: the tests share one set-up project and one server (see conftest.py).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
@@ -82,8 +82,7 @@ def test_postgres_project_passes_ci_against_a_real_server(
 
     # then
     output = result.stdout + result.stderr
-    version = run([project / ".venv" / "bin" / "python", "--version"], cwd=project, env=env).stdout
-    assert version.startswith(f"Python {POSTGRES_PYTHON}."), f"the venv runs {version}"
+    assert_venv_runs(project, POSTGRES_PYTHON, env)
     assert "tests/io/test_postgres.py ..." in output, "the PostgreSQL tests should run, not skip"
     assert "Every table and view passes its contract" in output, "stage-data should pass on PostgreSQL"
     assert "1500 rows in, 1500 predicted, 0 quarantined" in batch.stderr, batch.stderr[-3000:]
