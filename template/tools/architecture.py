@@ -54,6 +54,7 @@ STAGES: dict[str, int] = {
     "pages.segment_tables": 4,
     "io": 1,
     "io.connection": 1,
+    "io.csv_files": 1,
     "io.files": 1,
     "io.warehouse": 1,
     "io.postgres": 1,

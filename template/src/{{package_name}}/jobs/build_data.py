@@ -31,6 +31,9 @@ from ..core.data.sql import (
     build_order,
     load_views,
 )
+from ..io.csv_files import (
+    failed_line,
+)
 from ..io.warehouse import (
     Warehouse,
 )
@@ -62,7 +65,8 @@ def read_source(table: Table, sample_dir: Path, setting: str = "SAMPLE_DIR") -> 
     ``setting`` is the variable that sets ``sample_dir``, named when a file is missing.
 
     Raises:
-        SourceError: the file is missing or empty, or a value cannot be read as its column's type.
+        SourceError: the file is missing or empty, or a value cannot be read as its column's type;
+            the message names the line (``path:line``) where Arrow can tell it.
     """
     assert table.source is not None  # noqa: S101  (only raw tables have a source)
     path = sample_dir / table.source
@@ -73,14 +77,13 @@ def read_source(table: Table, sample_dir: Path, setting: str = "SAMPLE_DIR") -> 
         )
     columns = sql_types(table.contract)
     types = {name: ARROW_TYPES[sql_type] for name, sql_type in columns.items()}
+    options = pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True)
     try:
-        return pa_csv.read_csv(
-            path,
-            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True),
-        )
+        return pa_csv.read_csv(path, convert_options=options)
     except pa.ArrowInvalid as error:
+        where, message = failed_line(path, options, str(error))
         raise SourceError(
-            f"{path}: table {table.name!r}: {_explain(str(error), path, columns)}"
+            f"{where}: table {table.name!r}: {_explain(message, path, columns)}"
         ) from None
 
 

@@ -181,9 +181,19 @@ def summarise(name: str, failure_cases: pd.DataFrame) -> list[Violation]:
 
 
 def _example(value: object) -> str:
-    """Show a failing value as the file holds it; a missing one as `null`."""
-    missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-    return "null" if missing else str(value)
+    """Show a failing value as the file holds it; a missing one as `null`.
+
+    A whole number is shown without a decimal part (``12``, not ``12.0``): pandas stores the
+    integers of a column with missing values as floats.
+    """
+    if value is None or value is pd.NA:
+        return "null"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "null"
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
 
 
 def _join_key(cases: pd.DataFrame) -> pd.DataFrame:
