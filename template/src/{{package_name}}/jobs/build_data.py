@@ -66,7 +66,7 @@ def read_source(table: Table, sample_dir: Path, setting: str = "SAMPLE_DIR") -> 
 
     Raises:
         SourceError: the file is missing or empty, or a value cannot be read as its column's type;
-            the message names the line (``path:line``) where Arrow can tell it.
+            the message ends with the line, ``(line N)``, where Arrow can tell it.
     """
     assert table.source is not None  # noqa: S101  (only raw tables have a source)
     path = sample_dir / table.source
@@ -81,9 +81,9 @@ def read_source(table: Table, sample_dir: Path, setting: str = "SAMPLE_DIR") -> 
     try:
         return pa_csv.read_csv(path, convert_options=options)
     except pa.ArrowInvalid as error:
-        where, message = failed_line(path, options, str(error))
+        message, line = failed_line(path, options, str(error))
         raise SourceError(
-            f"{where}: table {table.name!r}: {_explain(message, path, columns)}"
+            f"{path}: table {table.name!r}: {_explain(message, path, columns)}{line}"
         ) from None
 
 
