@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.helpers import TEMPLATE, which
+from tests.helpers import TEMPLATE, run, which
 
 STAND_INS = TEMPLATE / "tests" / "actions"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -106,16 +106,8 @@ def run_act(
     if job:
         args += ["--job", job]
     with tempfile.TemporaryDirectory(prefix="act-home-") as home:
-        result = subprocess.run(
-            args,
-            cwd=project,
-            env=act_env(home, env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        # A run still going after ``timeout`` is killed, and the test fails with what it had printed.
+        result = run(args, cwd=project, env=act_env(home, env), check=False, timeout=timeout)
     # Some tools colour their output whatever NO_COLOR says: strip the escape codes.
     result.stdout = ANSI_ESCAPE.sub("", result.stdout)
     result.stderr = ANSI_ESCAPE.sub("", result.stderr)
