@@ -74,13 +74,14 @@ def run_act(
     job_env: dict[str, str] | None = None,
     secrets: dict[str, str] | None = None,
     inputs: dict[str, str] | None = None,
+    event_file: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the project's workflows for ``event`` (or one ``job``) under act; return the result.
 
     ``job_env`` is set in every step of every job (act's ``--env``), on top of the workflow's own;
     act also takes ``GITHUB_API_URL`` and ``GITHUB_REPOSITORY`` from it for the ``github`` context.
     ``secrets`` are the workflow's ``secrets`` (``GITHUB_TOKEN`` is ``github.token``), ``inputs``
-    a ``workflow_dispatch``'s inputs.
+    a ``workflow_dispatch``'s inputs, ``event_file`` the event's payload (a JSON file: a tag's ``ref``).
     One workflow only: act does not apply a trigger's tag filter to a branch push, so it would run
     the release workflow too.
     """
@@ -105,6 +106,8 @@ def run_act(
         args += ["--input", f"{name}={value}"]
     if job:
         args += ["--job", job]
+    if event_file:
+        args += ["--eventpath", str(event_file)]
     with tempfile.TemporaryDirectory(prefix="act-home-") as home:
         # A run still going after ``timeout`` is killed, and the test fails with what it had printed.
         result = run(args, cwd=project, env=act_env(home, env), check=False, timeout=timeout)
