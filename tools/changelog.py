@@ -25,7 +25,6 @@ RELEASE = re.compile(r"(?P<version>\d+\.\d+\.\d+) \((?P<date>\d{4}-\d{2}-\d{2})\
 ROW = re.compile(r"^\| *(?P<version>[^|]+?) *\| *`?(?P<commit>[^|`]+?)`? *\|", re.MULTILINE)
 VERSION = re.compile(r"\d+\.\d+\.\d+")
 COMMIT = re.compile(r"[0-9a-f]{7,40}")
-FIX = "see the top of CHANGELOG.md for its layout"
 
 
 class ChangelogError(ValueError):
@@ -89,7 +88,7 @@ def parse(text: str, source: str = "CHANGELOG.md") -> Changelog:
         else:
             raise ChangelogError(
                 f"{source}:{line}: `## {title}` is not `## X.Y.Z (YYYY-MM-DD)`, `## Unreleased` or "
-                f"`## Releases`: {FIX}"
+                "`## Releases`: see the top of CHANGELOG.md for its layout"
             )
     versions = [release.version for release in releases]
     for version in commits:
