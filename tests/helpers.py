@@ -38,6 +38,9 @@ WAREHOUSES = ("duckdb", "postgres", "bigquery", "snowflake")
 # condition holds; a condition of another form fails here, to be taught to `condition_holds`.
 NAME_CONDITION = re.compile(r"\{% if (?P<condition>[^%]*?) %\}(?P<name>[^{]*)\{% endif %\}")
 STAGE_CONDITION = re.compile(r"stage >= (?P<stage>\d)")
+# How copier.yml's _skip_if_exists names the stage and the package's name (see the comment there).
+STAGE_ANSWER = "stage | default(4)"
+PACKAGE_ANSWER = "{{ package_name | default('*') }}"
 WAREHOUSE_IS = re.compile(r"warehouse == '(?P<warehouse>\w+)'")
 WAREHOUSE_IN = re.compile(r"warehouse in \((?P<warehouses>'\w+'(?:, '\w+')*)\)")
 # The names that the template's paths take from the answers and from copier.
@@ -79,13 +82,15 @@ def team_patterns(stage: int = STAGES[-1], warehouse: str = "duckdb") -> list[st
     """Return copier.yml's ``_skip_if_exists`` at ``stage``: the patterns of the team's files.
 
     A later stage's entry has its template file name's form (``{% if stage >= N %}NAME{% endif %}``),
-    and renders empty before that stage; ``{{ package_name }}`` is left for the caller.
+    and renders empty before that stage; ``{{ package_name }}`` is left for the caller. (In copier.yml,
+    each answer has a default, for where copier has not loaded the answers: :data:`STAGE_ANSWER`,
+    :data:`PACKAGE_ANSWER`.)
     """
     entries = yaml.safe_load((TEMPLATE / "copier.yml").read_text(encoding="utf-8"))["_skip_if_exists"]
     patterns = (
         NAME_CONDITION.sub(
             lambda match: match["name"] if condition_holds(match["condition"], stage, warehouse) else "",
-            entry.replace("{{ package_name }}", "<package>"),
+            entry.replace(STAGE_ANSWER, "stage").replace(PACKAGE_ANSWER, "<package>"),
         ).replace("<package>", "{{ package_name }}")
         for entry in entries
     )
@@ -222,6 +227,23 @@ def git_env() -> dict[str, str]:
             "GIT_COMMITTER_EMAIL": "test@example.com",
         }
     )
+
+
+def clone_history(root: Path) -> Path:
+    """Clone this repository's history into ``root``, and commit the working tree on top.
+
+    Copier renders a git template at a commit: the clone's HEAD is the template as it is
+    (uncommitted changes included), and its history holds every earlier commit.
+    """
+    root.parent.mkdir(parents=True, exist_ok=True)
+    run(["git", "clone", "--quiet", "--no-checkout", TEMPLATE, root], cwd=root.parent, env=git_env())
+    ignore = shutil.ignore_patterns(".git", ".venv", "tmp", "demo", "site", "__pycache__", "*_cache")
+    shutil.copytree(TEMPLATE, root, ignore=ignore, dirs_exist_ok=True)
+    run(["git", "add", "--all"], cwd=root, env=git_env())
+    # (empty when the working tree is the clone's HEAD: then HEAD is already the template as it is)
+    commit = ["git", "commit", "--quiet", "--no-verify", "--allow-empty", "-m", "The template as it is"]
+    run(commit, cwd=root, env=git_env())
+    return root
 
 
 def which(tool: str) -> str:

@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import copier
 import pytest
 
 from tests.conftest import SetUpProject
@@ -183,56 +182,9 @@ def test_pre_commit_hook_refuses_a_rej_file(
 
 
 # Stage 1's `make ci` runs in tests/test_update.py, on a stage 1 project updated across a dependency
-# change to the template as it is; a second stage 1 install here would cost minutes for little more
-# (its lock resolved afresh, where that one keeps an older pin).
-@pytest.mark.xdist_group("engine")  # its make ci builds and runs the stage 3 image
-@pytest.mark.parametrize("stage", [3])
-def test_a_project_at_an_earlier_stage_passes_ci(
-    set_up_project: SetUpProject, project_env: dict[str, str], stage: int
-) -> None:
-    # given a project that starts at stage 3 (stage 2 is part of 3 and 4)
-    project = set_up_project(stage=stage)
-
-    # when
-    result = run(["make", "ci"], cwd=project, env=project_env)
-
-    # then
-    output = result.stdout + result.stderr
-    assert "Every table and view passes its contract" in output, "the stage 1 gate should run"
-    tracked = "The model card describes the current champion" in output
-    assert tracked == (stage >= 2), "the stage 2 gate runs exactly when the project has stage 2"
-    served = "my-ml-project:latest serves my-ml-project-churn version 1" in output
-    assert served == (stage >= 3), "the image's smoke test runs exactly when the project has stage 3"
-
-
-@pytest.mark.xdist_group("engine")  # the stage 3 project of the test above, on its worker
-def test_a_stage_3_project_adopts_stage_4_by_update(
-    set_up_project: SetUpProject, project_env: dict[str, str]
-) -> None:
-    # given the stage 3 project (through its make ci in the test above, when run with it)
-    project = set_up_project(stage=3)
-
-    # when the team raises its stage, as docs/stages.md says, then runs the printed steps
-    copier.run_update(
-        project, data={"stage": 4}, defaults=True, overwrite=True, vcs_ref="HEAD", quiet=True, unsafe=False
-    )
-    changed = run(
-        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=project, env=project_env
-    ).stdout
-    run(["make", "setup"], cwd=project, env=project_env)
-    run(["git", "add", "--all"], cwd=project, env=project_env)
-    run(["make", "lint", "stage-monitoring"], cwd=project, env=project_env)
-
-    # then the stage's files came without conflict, and its gate passes beside the team's stage 3 files
-    files = [line[3:] for line in changed.splitlines()]
-    assert "configs/monitoring.yaml" in files, f"the update should add stage 4's files:\n{changed}"
-    leftovers = [
-        name
-        for name in files
-        if name.endswith(".rej")
-        or ((project / name).is_file() and "<<<<<<< " in (project / name).read_text(errors="replace"))
-    ]
-    assert leftovers == [], "adopting stage 4 should not conflict"
+# change to the template as it is; stage 3's in tests/test_releases.py, on a project from a release
+# updated to the template as it is, which then adopts stage 4 by update. A fresh install of either
+# here would cost minutes for little more.
 
 
 @pytest.mark.parametrize(

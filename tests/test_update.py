@@ -21,6 +21,7 @@ import yaml
 
 from tests.helpers import (
     TEMPLATE,
+    clone_history,
     copy_project,
     expected_files,
     expected_gate_jobs,
@@ -214,12 +215,15 @@ def test_the_message_after_update_lists_the_steps_in_the_order_that_works(
     ], "review, set up, check, then commit"
 
 
-def test_raising_the_stage_by_update(versioned_template: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stages", [(2, 3, 4), (4,)], ids=["one-stage-at-a-time", "in-one-jump"])
+def test_raising_the_stage_by_update(
+    versioned_template: Path, tmp_path: Path, stages: tuple[int, ...]
+) -> None:
     # given a project that started at stage 1
     project = generate(versioned_template, tmp_path / "project", "0.2.0", stage=1)
     package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
 
-    for stage in (2, 3, 4):
+    for stage in stages:
         # when
         update(project, "0.2.0", stage=stage)
         git_commit_all(project, f"Adopt stage {stage}")
@@ -440,8 +444,7 @@ TEAM_MOVES = {
 @pytest.fixture(scope="module")
 def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clone of this repository's history, with the working tree committed on top."""
-    root = tmp_path_factory.mktemp("history") / "copier-mlops"
-    run(["git", "clone", "--quiet", "--no-checkout", TEMPLATE, root], cwd=root.parent, env=git_env())
+    root = clone_history(tmp_path_factory.mktemp("history") / "copier-mlops")
     found = run(["git", "cat-file", "-e", f"{BEFORE_THE_MOVE}^{{commit}}"], cwd=root, check=False)
     if found.returncode != 0:
         pytest.fail(
@@ -449,12 +452,6 @@ def template_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "per stage: the update tests need the full history (a shallow clone? `git fetch --unshallow`, "
             "or `fetch-depth: 0` in CI)"
         )
-    ignore = shutil.ignore_patterns(".git", ".venv", "tmp", "demo", "site", "__pycache__", "*_cache")
-    shutil.copytree(TEMPLATE, root, ignore=ignore, dirs_exist_ok=True)
-    run(["git", "add", "--all"], cwd=root, env=git_env())
-    # (empty when the working tree is the clone's HEAD: then HEAD is already the template as it is)
-    commit = ["git", "commit", "--quiet", "--no-verify", "--allow-empty", "-m", "The template as it is"]
-    run(commit, cwd=root, env=git_env())
     return root
 
 
