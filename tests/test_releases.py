@@ -59,7 +59,12 @@ TEAM_VIEW_TEST = (
 )
 # Values the team tuned: (file, the template's line, the team's line).
 TEAM_VALUES = [
-    ("configs/train.yaml", "  learning_rate: 0.05\n", "  learning_rate: 0.08\n"),
+    # (a comment: a new value would need the model trained and its card written again, in the edit)
+    (
+        "configs/train.yaml",
+        "  learning_rate: 0.05\n",
+        "  learning_rate: 0.05  # the team's, after its sweep\n",
+    ),
     ("configs/monitoring.yaml", "  ks_p_value: 0.05\n", "  ks_p_value: 0.01\n"),
 ]
 # In files the template owns: lines of the team's, where a template release rarely writes.
