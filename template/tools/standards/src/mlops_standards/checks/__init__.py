@@ -1,4 +1,4 @@
-"""The checks, one class per standard, collected for repo-review's `repo_review.checks` entry point."""
+"""The checks, one class per standard, collected for repo-review's `repo_review.checks`."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ CI_WORKFLOW = ".github/workflows/ci.yml"
 class Standard:
     """A standard of the template: a repo-review check, named by its code (MLO001...).
 
-    Each subclass of a family sets ``stage`` (0 for the standards of every project); its check returns
-    None (repo-review's "skipped") when the project has not adopted that stage. The link to the
-    section of docs/standards.md that explains the standard comes from the code.
+    Each family sets ``stage`` (0 for the standards of every project); its checks return None
+    (repo-review's "skipped") when the project has not adopted that stage. The link to the section
+    of docs/standards.md that explains the standard comes from the code.
     """
 
     family: ClassVar[str]

@@ -1,4 +1,4 @@
-"""Reading a Dockerfile: which images run a service, and whether each has a health check and a user."""
+"""Reading a Dockerfile: which images run a service, and whether each has a health check and user."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 ROOT_USERS = {"root", "0"}
+# `FROM image AS name`: three words at least (a `--platform=...` may come first).
+FROM_AS_WORDS = 3
 
 
 @dataclass
 class BuildStage:
-    """What a Dockerfile's build stage sets, its own instructions over those of the stage it starts from."""
+    """What a Dockerfile's build stage sets: its own, over what the stage it starts from set."""
 
     name: str
     user: str = ""
@@ -24,22 +26,23 @@ def instructions(text: str) -> list[tuple[str, str]]:
     joined = re.sub(r"\\\s*\n", " ", text)
     found = []
     for line in joined.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, arguments = line.partition(" ")
+        instruction = line.strip()
+        if instruction and not instruction.startswith("#"):
+            keyword, _, arguments = instruction.partition(" ")
             found.append((keyword.upper(), arguments.strip()))
     return found
 
 
 def build_stages(text: str) -> list[BuildStage]:
-    """Return the build stages of a Dockerfile, each inheriting what the stage it starts from set."""
+    """Return the build stages of a Dockerfile, each with what the stage it starts from set."""
     stages: list[BuildStage] = []
     by_name: dict[str, BuildStage] = {}
     for keyword, arguments in instructions(text):
         if keyword == "FROM":
             words = arguments.split()
             base = next((word for word in words if not word.startswith("--")), "")
-            name = words[-1] if len(words) >= 3 and words[-2].upper() == "AS" else f"#{len(stages)}"
+            named = len(words) >= FROM_AS_WORDS and words[-2].upper() == "AS"
+            name = words[-1] if named else f"#{len(stages)}"
             parent = by_name.get(base.lower())
             stage = BuildStage(name)
             if parent is not None:

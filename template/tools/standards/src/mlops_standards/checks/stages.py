@@ -55,27 +55,31 @@ def adopted(stage: int, mlops_stage: int) -> bool:
 
 
 class MLO101(DataStage):
-    """CI runs the stage 1 gate, `make stage-data`"""
+    """CI runs the stage 1 gate, `make stage-data`."""
 
     @staticmethod
     def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
         """A `stage-data` job in the CI workflow runs `make stage-data`."""
-        return gate_problem(mlops_workflows, "stage-data", "stage-data") if adopted(1, mlops_stage) else None
+        return (
+            gate_problem(mlops_workflows, "stage-data", "stage-data")
+            if adopted(1, mlops_stage)
+            else None
+        )
 
 
 class MLO102(DataStage):
-    """Declares a data contract (pandera) for its tables and views"""
+    """Declares a data contract (pandera) for its tables and views."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
         """A `contracts.py` module under `src/` declares the tables' contracts with pandera."""
         if not adopted(1, mlops_stage):
             return None
-        found = [path for path in contract_modules(root.joinpath("src"), CONTRACTS_DEPTH)]
+        found = list(contract_modules(root.joinpath("src"), CONTRACTS_DEPTH))
         if not found:
             return (
-                "No `src/<package>/core/data/contracts.py` declares the data contracts: one pandera model"
-                " per table and view, which the warehouse checks, the docs and the model all read."
+                "No `src/<package>/core/data/contracts.py` declares the data contracts: one"
+                " pandera model per table and view, which the warehouse checks, the docs and the model all read."
             )
         if not any("pandera" in path.read_text(encoding="utf-8") for path in found):
             return "`contracts.py` does not declare its contracts with pandera."
@@ -96,11 +100,13 @@ def contract_modules(folder: Traversable, depth: int) -> Iterator[Traversable]:
 def sections(text: str) -> dict[str, str]:
     """Return a Markdown page's `## ` sections: title to body, stripped."""
     parts = re.split(r"^## +(.+)$", text, flags=re.MULTILINE)
-    return {title.strip(): body.strip() for title, body in zip(parts[1::2], parts[2::2], strict=True)}
+    return {
+        title.strip(): body.strip() for title, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
 
 
 class MLO103(DataStage):
-    """Documents its data in a datasheet, `docs/data/datasheet.md`"""
+    """Documents its data in a datasheet, `docs/data/datasheet.md`."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
@@ -109,7 +115,10 @@ class MLO103(DataStage):
             return None
         path = root.joinpath("docs").joinpath("data").joinpath("datasheet.md")
         if not path.is_file():
-            return "There is no datasheet, `docs/data/datasheet.md`: what the data is, where it comes from."
+            return (
+                "There is no datasheet, `docs/data/datasheet.md`: what the data is, where it"
+                " comes from."
+            )
         found = sections(path.read_text(encoding="utf-8"))
         if not found:
             return "`docs/data/datasheet.md` has no `## ` section to answer."
@@ -120,7 +129,7 @@ class MLO103(DataStage):
 
 
 class MLO104(DataStage):
-    """Has a data dictionary, `docs/data/dictionary.md`"""
+    """Has a data dictionary, `docs/data/dictionary.md`."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
@@ -134,7 +143,7 @@ class MLO104(DataStage):
 
 
 class MLO201(TrackingStage):
-    """CI runs the stage 2 gate, `make stage-tracking`"""
+    """CI runs the stage 2 gate, `make stage-tracking`."""
 
     @staticmethod
     def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
@@ -145,18 +154,21 @@ class MLO201(TrackingStage):
 
 
 class MLO202(TrackingStage):
-    """Configures experiment tracking: a tracker and the runs' experiment and model"""
+    """Configures experiment tracking: a tracker and the runs' experiment and model."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable, pyproject: dict[str, Any]) -> str | None:
-        """The project depends on a tracker (MLflow) and `configs/train.yaml` names the experiment."""
+        """The project depends on a tracker and `configs/train.yaml` names the experiment."""
         if not adopted(2, mlops_stage):
             return None
         if not any(tracker in dependency_names(pyproject) for tracker in TRACKERS):
-            return "`pyproject.toml` depends on no experiment tracker (`mlflow-skinny`, `mlflow` or `wandb`)."
+            return (
+                "`pyproject.toml` depends on no experiment tracker (`mlflow-skinny`, `mlflow` or"
+                " `wandb`)."
+            )
         config = read_yaml(root.joinpath("configs").joinpath("train.yaml"))
         if not isinstance(config, dict):
-            return f"There is no training configuration, `{TRAINING_CONFIG}`, naming the runs' experiment."
+            return f"There is no training configuration, `{TRAINING_CONFIG}`, naming the experiment."
         missing = [key for key in ("experiment", "model_name") if not config.get(key)]
         if missing:
             return f"`{TRAINING_CONFIG}` does not name the {' and the '.join(missing)}."
@@ -169,7 +181,11 @@ def dependency_names(pyproject: dict[str, Any]) -> set[str]:
     specs = list(project.get("dependencies", []))
     for extra in project.get("optional-dependencies", {}).values():
         specs += extra
-    names = {re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0].lower() for spec in specs if isinstance(spec, str)}
+    names = {
+        re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0].lower()
+        for spec in specs
+        if isinstance(spec, str)
+    }
     poetry = pyproject.get("tool", {}).get("poetry", {})
     names |= {name.lower() for name in poetry.get("dependencies", {})}
     for group in poetry.get("group", {}).values():
@@ -178,11 +194,11 @@ def dependency_names(pyproject: dict[str, Any]) -> set[str]:
 
 
 class MLO203(TrackingStage):
-    """Describes its model in a model card, `docs/models/model-card.md`"""
+    """Describes its model in a model card, `docs/models/model-card.md`."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
-        """The model card exists, with its sections (`make model-card` writes the generated ones)."""
+        """The model card exists, with its sections (`make model-card` writes the generated)."""
         if not adopted(2, mlops_stage):
             return None
         path = root.joinpath("docs").joinpath("models").joinpath("model-card.md")
@@ -194,7 +210,7 @@ class MLO203(TrackingStage):
 
 
 class MLO301(ServingStage):
-    """CI runs the stage 3 gate, `make stage-serving`"""
+    """CI runs the stage 3 gate, `make stage-serving`."""
 
     @staticmethod
     def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
@@ -205,22 +221,25 @@ class MLO301(ServingStage):
 
 
 class MLO302(ServingStage):
-    """Builds its images with a health check, run as a user without privileges"""
+    """Builds its images with a health check, run as a user without privileges."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
-        """Each image of the `Dockerfile` that runs a service has a `HEALTHCHECK` and a non-root `USER`."""
+        """Each `Dockerfile` image that runs a service has a `HEALTHCHECK` and a non-root `USER`."""
         if not adopted(3, mlops_stage):
             return None
         path = root.joinpath("Dockerfile")
         if not path.is_file():
-            return "There is no `Dockerfile`: the model is served from one image, built and tested in CI."
+            return (
+                "There is no `Dockerfile`: the model is served from one image, built and tested in"
+                " CI."
+            )
         problems = image_problems(path.read_text(encoding="utf-8"))
         return "; ".join(problems) + "." if problems else ""
 
 
 class MLO401(MonitoringStage):
-    """CI runs the stage 4 gate, `make stage-monitoring`"""
+    """CI runs the stage 4 gate, `make stage-monitoring`."""
 
     @staticmethod
     def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
@@ -256,7 +275,7 @@ def alerts_in(document: Any) -> list[str]:
 
 
 class MLO402(MonitoringStage):
-    """Alerts on its model with Prometheus rules, `monitoring/rules/`"""
+    """Alerts on its model with Prometheus rules, `monitoring/rules/`."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
@@ -264,12 +283,15 @@ class MLO402(MonitoringStage):
         if not adopted(4, mlops_stage):
             return None
         if not any(alerts_in(document) for document in rule_files(root).values()):
-            return "No Prometheus rules file in `monitoring/rules/` defines an alert (`groups:`, `alert:`)."
+            return (
+                "No Prometheus rules file in `monitoring/rules/` defines an alert (`groups:`,"
+                " `alert:`)."
+            )
         return ""
 
 
 class MLO403(MonitoringStage):
-    """Tests its alert rules with promtool"""
+    """Tests its alert rules with promtool."""
 
     @staticmethod
     def check(mlops_stage: int, root: Traversable) -> str | None:
@@ -284,7 +306,7 @@ class MLO403(MonitoringStage):
         ]
         if not tests:
             return (
-                "No promtool test file in `monitoring/rules/` (`rule_files:` and `tests:`) shows that each"
-                " alert fires when it should and stays silent otherwise (`promtool test rules`)."
+                "No promtool test file in `monitoring/rules/` (`rule_files:` and `tests:`) shows"
+                " that each alert fires when it should and stays silent otherwise (`promtool test rules`)."
             )
         return ""
