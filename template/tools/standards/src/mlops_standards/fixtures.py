@@ -167,7 +167,7 @@ def read_releases(changelog: Path) -> list[Release]:
 def has_release(
     folder: Path, commit: str, newest: Release, releases: list[Release]
 ) -> tuple[bool | None, str]:
-    """Return whether ``commit`` (copier's `_commit`) is ``newest`` or later, and how it was told."""
+    """Return whether ``commit`` (copier's `_commit`) is ``newest`` or later, and how we know."""
     if described := DESCRIBED.fullmatch(commit):
         version = Version(described["version"])
         return version >= newest.version, f"`{commit}` is release {version} or later"
@@ -176,7 +176,7 @@ def has_release(
     for release in releases:
         if release.commit.startswith(commit) or commit.startswith(release.commit):
             return release.version >= newest.version, f"`{commit}` is release {release.version}"
-    # A commit between releases: is the newest release among its ancestors in the template's history?
+    # A commit between releases: is the newest release among its ancestors (template's history)?
     try:
         result = subprocess.run(  # noqa: S603 (git, with a commit the answers file records, no shell)
             ["git", "-C", str(folder), "merge-base", "--is-ancestor", newest.commit, commit],  # noqa: S607

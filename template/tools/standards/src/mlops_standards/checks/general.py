@@ -89,7 +89,8 @@ class MLO003(General):
         if recorded != expected:
             return (
                 "`poetry.lock` was resolved for another `pyproject.toml` (its content-hash"
-                " differs): run `make setup` (it re-resolves a stale lock) and commit `poetry.lock`."
+                " differs): run `make setup` (it re-resolves a stale lock) and commit"
+                " `poetry.lock`."
             )
         return ""
 
@@ -264,7 +265,7 @@ class MLO007(General):
             newest = mlops_template.newest.version if mlops_template.newest else "?"
             return (
                 f"The project was rendered from `{mlops_template.commit}`; the template's newest"
-                f" release is {newest}: run `copier update` (docs/development.md), then `make setup`"
-                " and `make ci`."
+                f" release is {newest}: run `copier update` (docs/development.md), then"
+                " `make setup` and `make ci`."
             )
         return ""

@@ -1,4 +1,4 @@
-"""Reading a Dockerfile: which images run a service, and whether each has a health check and user."""
+"""A Dockerfile: which images run a service; whether each has a health check and a user."""
 
 from __future__ import annotations
 

@@ -79,7 +79,8 @@ class MLO102(DataStage):
         if not found:
             return (
                 "No `src/<package>/core/data/contracts.py` declares the data contracts: one"
-                " pandera model per table and view, which the warehouse checks, the docs and the model all read."
+                " pandera model per table and view, which the warehouse checks, the docs and the"
+                " model all read."
             )
         if not any("pandera" in path.read_text(encoding="utf-8") for path in found):
             return "`contracts.py` does not declare its contracts with pandera."
@@ -168,7 +169,7 @@ class MLO202(TrackingStage):
             )
         config = read_yaml(root.joinpath("configs").joinpath("train.yaml"))
         if not isinstance(config, dict):
-            return f"There is no training configuration, `{TRAINING_CONFIG}`, naming the experiment."
+            return f"There is no `{TRAINING_CONFIG}` naming the runs' experiment."
         missing = [key for key in ("experiment", "model_name") if not config.get(key)]
         if missing:
             return f"`{TRAINING_CONFIG}` does not name the {' and the '.join(missing)}."
@@ -307,6 +308,7 @@ class MLO403(MonitoringStage):
         if not tests:
             return (
                 "No promtool test file in `monitoring/rules/` (`rule_files:` and `tests:`) shows"
-                " that each alert fires when it should and stays silent otherwise (`promtool test rules`)."
+                " that each alert fires when it should and stays silent otherwise"
+                " (`promtool test rules`)."
             )
         return ""
