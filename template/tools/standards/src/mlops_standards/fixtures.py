@@ -6,6 +6,7 @@ or a GitHub repository read remotely), and hands it to every check that names it
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import subprocess
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def yaml_files(folder: Traversable, pattern: str = "*") -> dict[str, Any]:
         for path in sorted(folder.iterdir(), key=lambda path: path.name)
         if path.is_file()
         and path.name.endswith((".yml", ".yaml"))
-        and re.fullmatch(pattern.replace("*", ".*"), path.name)
+        and fnmatch.fnmatch(path.name, pattern)
     }
 
 
@@ -187,8 +188,7 @@ def has_release(
     except (OSError, subprocess.TimeoutExpired):
         return None, "git could not read the template's history"
     if result.returncode in {0, 1}:
-        return (
-            result.returncode == 0,
-            f"the template's history places `{commit}` against {newest.version}",
-        )
+        after = result.returncode == 0
+        place = "includes" if after else "does not include"
+        return after, f"`{commit}` {place} release {newest.version} (the template's history)"
     return None, f"the template's history has no commit `{commit}`"
