@@ -26,6 +26,7 @@ from repo_review.fixtures import apply_fixtures, compute_fixtures, pyproject
 from repo_review.processor import CollectionReturn, Result, process
 
 from tests.helpers import TEMPLATE, copy_project, git_commit_all, run
+from tools.environment import tool_env
 
 CODES_BY_FAMILY = {
     "mlops-general": ["MLO001", "MLO002", "MLO003", "MLO004", "MLO005", "MLO006", "MLO007"],
@@ -83,7 +84,7 @@ def lock(project: Path) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     content_hash = Locker(project / "poetry.lock", pyproject)._get_content_hash()
     (project / "poetry.lock").write_text(
-        '# A stand-in for the lock `make setup` writes: the review reads only its metadata.\npackage = []\n\n'
+        "# A stand-in for the lock `make setup` writes: the review reads only its metadata.\npackage = []\n\n"
         f'[metadata]\nlock-version = "2.1"\npython-versions = "3.12"\ncontent-hash = "{content_hash}"\n'
     )
 
@@ -197,7 +198,9 @@ def load(target: str) -> Any:
 def process_review(root: Path, plugin: dict[str, Any]) -> dict[str, Result]:
     """Review ``root`` with repo-review's processor and the plugin's entry points; results by code."""
     fixtures = compute_fixtures(root, root, {"pyproject": pyproject, **plugin["repo_review.fixtures"]})
-    checks = {code: check for entry in plugin["repo_review.checks"].values() for code, check in entry().items()}
+    checks = {
+        code: check for entry in plugin["repo_review.checks"].values() for code, check in entry().items()
+    }
     families = {
         key: family
         for entry in plugin["repo_review.families"].values()
@@ -240,10 +243,15 @@ def drop_user(project: Path) -> None:
 
 # Each standard broken the way a team breaks it, and the words its failure must say.
 VIOLATIONS: dict[str, tuple[Callable[[Path], None], str]] = {
-    "MLO001": (lambda project: (project / ".python-version").write_text("3.10\n"), "outside `requires-python`"),
+    "MLO001": (
+        lambda project: (project / ".python-version").write_text("3.10\n"),
+        "outside `requires-python`",
+    ),
     "MLO002": (lambda project: (project / "poetry.lock").unlink(), "There is no `poetry.lock`"),
     "MLO003": (
-        lambda project: replace_in(project / "pyproject.toml", '"numpy>=2.1,<3",', '"numpy>=2.1,<3", "rich",'),
+        lambda project: replace_in(
+            project / "pyproject.toml", '"numpy>=2.1,<3",', '"numpy>=2.1,<3", "rich",'
+        ),
         "resolved for another `pyproject.toml`",
     ),
     "MLO004": (
@@ -256,7 +264,10 @@ VIOLATIONS: dict[str, tuple[Callable[[Path], None], str]] = {
         "grants writes to every job",
     ),
     "MLO007": (lambda project: record_commit(project, "v0.0.1"), "the template's newest release is"),
-    "MLO101": (lambda project: edit_ci(project, lambda ci: ci["jobs"].pop("stage-data")), "no `stage-data` job"),
+    "MLO101": (
+        lambda project: edit_ci(project, lambda ci: ci["jobs"].pop("stage-data")),
+        "no `stage-data` job",
+    ),
     "MLO102": (
         lambda project: (project / "src" / "my_ml_project" / "core" / "data" / "contracts.py").unlink(),
         "declares the data contracts",
@@ -277,7 +288,10 @@ VIOLATIONS: dict[str, tuple[Callable[[Path], None], str]] = {
         "does not name the experiment",
     ),
     "MLO203": (lambda project: (project / "docs" / "models" / "model-card.md").unlink(), "no model card"),
-    "MLO301": (lambda project: edit_ci(project, lambda ci: ci["jobs"].pop("stage-serving")), "no `stage-serving`"),
+    "MLO301": (
+        lambda project: edit_ci(project, lambda ci: ci["jobs"].pop("stage-serving")),
+        "no `stage-serving`",
+    ),
     "MLO302": (drop_user, "the `runtime` image runs as root"),
     "MLO401": (
         lambda project: edit_ci(project, lambda ci: ci["jobs"].pop("stage-monitoring")),
@@ -287,7 +301,10 @@ VIOLATIONS: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda project: (project / "monitoring" / "rules" / "alerts.yml").write_text("groups: []\n"),
         "defines an alert",
     ),
-    "MLO403": (lambda project: (project / "monitoring" / "rules" / "alerts.test.yml").unlink(), "promtool test"),
+    "MLO403": (
+        lambda project: (project / "monitoring" / "rules" / "alerts.test.yml").unlink(),
+        "promtool test",
+    ),
 }
 
 
@@ -323,9 +340,9 @@ def test_the_images_health_check_is_read_through_the_stages_of_the_dockerfile(pl
     images = importlib.import_module("mlops_standards.checks.images")
     dockerfile = (
         "FROM python:3.12-slim AS base\nUSER 10001\nHEALTHCHECK CMD true\n"
-        "FROM base AS api\nCMD [\"serve\"]\n"
-        "FROM base AS worker\nUSER root\nENTRYPOINT [\"work\"]\n"
-        "FROM python:3.12-slim AS bare\nHEALTHCHECK NONE\nUSER 0:0\nCMD [\"x\"]\n"
+        'FROM base AS api\nCMD ["serve"]\n'
+        'FROM base AS worker\nUSER root\nENTRYPOINT ["work"]\n'
+        'FROM python:3.12-slim AS bare\nHEALTHCHECK NONE\nUSER 0:0\nCMD ["x"]\n'
     )
 
     # when
@@ -383,3 +400,23 @@ def test_the_lock_check_agrees_with_poetry_with_a_package_mirror(
 
     # then
     assert results["MLO003"].result is True, results["MLO003"].err_msg
+
+
+def test_make_review_runs_repo_review_here_or_on_the_repository_named(projects: dict[int, Path]) -> None:
+    # given a project, and a run summary file as GitHub Actions gives one
+    project = projects[1]
+    summary = {"GITHUB_STEP_SUMMARY": "/tmp/summary.md"}
+
+    # when
+    here = run(["make", "--dry-run", "review"], cwd=project).stdout
+    there = run(["make", "--dry-run", "review", "REPO=../theirs"], cwd=project).stdout
+    in_ci = run(["make", "--dry-run", "review"], cwd=project, env=tool_env(summary)).stdout
+    everything = run(["make", "--dry-run", "ci"], cwd=project).stdout
+
+    # then
+    assert here.strip() == 'poetry run repo-review "."'
+    assert there.strip() == 'poetry run repo-review "../theirs"'
+    assert in_ci.strip() == 'poetry run repo-review "." --stderr html 2>>"/tmp/summary.md"', (
+        "in CI the review's report should also go to the run's summary"
+    )
+    assert 'poetry run repo-review "."' in everything.splitlines(), "make ci should run the review"

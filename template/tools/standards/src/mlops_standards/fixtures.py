@@ -190,5 +190,5 @@ def has_release(
     if result.returncode in {0, 1}:
         after = result.returncode == 0
         place = "includes" if after else "does not include"
-        return after, f"`{commit}` {place} release {newest.version} (the template's history)"
+        return after, f"`{commit}` {place} release {newest.version}, by the template's history"
     return None, f"the template's history has no commit `{commit}`"
