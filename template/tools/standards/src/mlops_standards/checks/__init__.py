@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlops_standards.checks import general, stages
+from mlops_standards.checks import data, general, monitoring, serving, tracking
 from mlops_standards.checks.base import Standard
 
 CODE = re.compile(r"MLO\d{3}")
@@ -14,7 +14,7 @@ def standards() -> list[type[Standard]]:
     """Return every check class (the subclasses of a family named by a code), in code order."""
     found = [
         check
-        for module in (general, stages)
+        for module in (general, data, tracking, serving, monitoring)
         for name, check in vars(module).items()
         if CODE.fullmatch(name) and isinstance(check, type) and issubclass(check, Standard)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -66,3 +67,16 @@ def gate_problem(workflows: dict[str, Any], job_id: str, target: str) -> str:
     if f"make {target}" not in run_commands(job):
         return f"The `{job_id}` job of `{CI_WORKFLOW}` does not run `make {target}`."
     return ""
+
+
+def adopted(stage: int, mlops_stage: int) -> bool:
+    """Return whether the project has adopted ``stage``."""
+    return mlops_stage >= stage
+
+
+def sections(text: str) -> dict[str, str]:
+    """Return a Markdown page's `## ` sections: title to body, stripped."""
+    parts = re.split(r"^## +(.+)$", text, flags=re.MULTILINE)
+    return {
+        title.strip(): body.strip() for title, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
