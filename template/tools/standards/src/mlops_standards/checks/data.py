@@ -22,23 +22,21 @@ class DataStage(Standard):
 class MLO101(DataStage):
     """CI runs the stage 1 gate, `make stage-data`."""
 
-    @staticmethod
-    def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
         """A `stage-data` job in the CI workflow runs `make stage-data`."""
-        return (
-            gate_problem(mlops_workflows, "stage-data", "stage-data")
-            if adopted(1, mlops_stage)
-            else None
-        )
+        if not adopted(cls.stage, mlops_stage):
+            return None
+        return gate_problem(mlops_workflows, "stage-data", "stage-data")
 
 
 class MLO102(DataStage):
     """Declares a data contract (pandera) for its tables and views."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """A `contracts.py` module under `src/` declares the tables' contracts with pandera."""
-        if not adopted(1, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         found = list(contract_modules(root.joinpath("src"), CONTRACTS_DEPTH))
         if not found:
@@ -66,10 +64,10 @@ def contract_modules(folder: Traversable, depth: int) -> Iterator[Traversable]:
 class MLO103(DataStage):
     """Documents its data in a datasheet, `docs/data/datasheet.md`."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """The datasheet exists and answers each of its sections (Datasheets for Datasets)."""
-        if not adopted(1, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         path = root.joinpath("docs").joinpath("data").joinpath("datasheet.md")
         if not path.is_file():
@@ -89,10 +87,10 @@ class MLO103(DataStage):
 class MLO104(DataStage):
     """Has a data dictionary, `docs/data/dictionary.md`."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """The data dictionary, generated from the contracts by `make data-docs`, is in the docs."""
-        if not adopted(1, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         path = root.joinpath("docs").joinpath("data").joinpath("dictionary.md")
         if not path.is_file() or not path.read_text(encoding="utf-8").strip():

@@ -19,10 +19,10 @@ class MonitoringStage(Standard):
 class MLO401(MonitoringStage):
     """CI runs the stage 4 gate, `make stage-monitoring`."""
 
-    @staticmethod
-    def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
         """A `stage-monitoring` job in the CI workflow runs `make stage-monitoring`."""
-        if not adopted(4, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         return gate_problem(mlops_workflows, "stage-monitoring", "stage-monitoring")
 
@@ -55,10 +55,10 @@ def alerts_in(document: Any) -> list[str]:
 class MLO402(MonitoringStage):
     """Alerts on its model with Prometheus rules, `monitoring/rules/`."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """A rules file in `monitoring/rules/` defines alerts (`groups:` of rules with `alert:`)."""
-        if not adopted(4, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         if not any(alerts_in(document) for document in rule_files(root).values()):
             return (
@@ -71,10 +71,10 @@ class MLO402(MonitoringStage):
 class MLO403(MonitoringStage):
     """Tests its alert rules with promtool."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """A promtool test file in `monitoring/rules/` (`rule_files:`, `tests:`) tests the rules."""
-        if not adopted(4, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         files = rule_files(root)
         tests = [

@@ -19,10 +19,10 @@ class ServingStage(Standard):
 class MLO301(ServingStage):
     """CI runs the stage 3 gate, `make stage-serving`."""
 
-    @staticmethod
-    def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
         """A `stage-serving` job in the CI workflow runs `make stage-serving`."""
-        if not adopted(3, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         return gate_problem(mlops_workflows, "stage-serving", "stage-serving")
 
@@ -30,10 +30,10 @@ class MLO301(ServingStage):
 class MLO302(ServingStage):
     """Builds its images with a health check, run as a user without privileges."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """Each `Dockerfile` image that runs a service has a `HEALTHCHECK` and a non-root `USER`."""
-        if not adopted(3, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         path = root.joinpath("Dockerfile")
         if not path.is_file():

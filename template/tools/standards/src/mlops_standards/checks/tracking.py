@@ -23,10 +23,10 @@ class TrackingStage(Standard):
 class MLO201(TrackingStage):
     """CI runs the stage 2 gate, `make stage-tracking`."""
 
-    @staticmethod
-    def check(mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, mlops_workflows: dict[str, Any]) -> str | None:
         """A `stage-tracking` job in the CI workflow runs `make stage-tracking`."""
-        if not adopted(2, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         return gate_problem(mlops_workflows, "stage-tracking", "stage-tracking")
 
@@ -34,10 +34,10 @@ class MLO201(TrackingStage):
 class MLO202(TrackingStage):
     """Configures experiment tracking: a tracker and the runs' experiment and model."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable, pyproject: dict[str, Any]) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable, pyproject: dict[str, Any]) -> str | None:
         """The project depends on a tracker and `configs/train.yaml` names the experiment."""
-        if not adopted(2, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         if not any(tracker in dependency_names(pyproject) for tracker in TRACKERS):
             return (
@@ -74,10 +74,10 @@ def dependency_names(pyproject: dict[str, Any]) -> set[str]:
 class MLO203(TrackingStage):
     """Describes its model in a model card, `docs/models/model-card.md`."""
 
-    @staticmethod
-    def check(mlops_stage: int, root: Traversable) -> str | None:
+    @classmethod
+    def check(cls, mlops_stage: int, root: Traversable) -> str | None:
         """The model card exists, with its sections (`make model-card` writes the generated)."""
-        if not adopted(2, mlops_stage):
+        if not adopted(cls.stage, mlops_stage):
             return None
         path = root.joinpath("docs").joinpath("models").joinpath("model-card.md")
         if not path.is_file():
