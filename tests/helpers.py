@@ -28,7 +28,7 @@ STAGE_JOBS: dict[int, tuple[str, ...]] = {
     3: ("stage-serving",),
     4: ("stage-monitoring",),
 }
-BASE_JOBS = ("quality", "tests")
+BASE_JOBS = ("quality", "tests", "standards")
 STAGES = (1, 2, 3, 4)
 WAREHOUSES = ("duckdb", "postgres", "bigquery", "snowflake")
 

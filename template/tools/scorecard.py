@@ -24,6 +24,10 @@ GATES: dict[str, str] = {
         "validity, whitespace, merge markers, secrets, docs build"
     ),
     "tests": "pytest with branch coverage (fail under 90%)",
+    "standards": (
+        "the standards review (repo-review with tools/standards): Python and lock, pinned and "
+        "least-privilege workflows, the gates, and each adopted stage's files (docs/standards.md)"
+    ),
     "stage-data": (
         "SQL lint, SQL schema check, warehouse build, contract checks on every table and view, "
         "datasheet, data dictionary freshness"
