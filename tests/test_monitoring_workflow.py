@@ -13,10 +13,8 @@ and run on one worker, and these need no engine, so they run beside them (see co
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +23,7 @@ import pytest
 
 from tests.act import run_act
 from tests.conftest import SetUpProject
+from tests.github_stand_in import JsonHandler, serve
 from tests.helpers import run
 
 REPOSITORY = "team/project"
@@ -44,21 +43,10 @@ class FakeGitHub:
         return [(path, body) for method, path, body in self.requests if method == "POST"]
 
 
-def handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+def handler_for(github: FakeGitHub) -> type[JsonHandler]:
     """Return a handler that answers the calls of tools/monitoring_issue.py like GitHub."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            del format, args  # quiet: the test reads the requests, not the log
-
-        def answer(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             github.requests.append(("GET", self.path, None))
@@ -77,7 +65,7 @@ def handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             path = urlsplit(self.path).path
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.body()
             github.requests.append(("POST", path, body))
             if path == f"/repos/{REPOSITORY}/issues":
                 number = len(github.issues) + 1
@@ -97,16 +85,9 @@ def handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 def github() -> Iterator[FakeGitHub]:
     """The stand-in, on a free port of 127.0.0.1, stopped after the test."""
     state = FakeGitHub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(handler_for(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,8 @@ file), and one already up to date (nothing pushed, no call to GitHub).
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.act import run_act
+from tests.github_stand_in import JsonHandler, serve
 from tests.helpers import clone_history, copy_project, git_commit_all, git_env, run
 from tests.test_update import update
 from tools.environment import index_url
@@ -45,25 +43,11 @@ class FakeGitHub:
     url: str = ""
 
 
-def handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+def handler_for(github: FakeGitHub) -> type[JsonHandler]:
     """Return a handler that answers the calls of tools/template_update.py like GitHub."""
     prefix = f"/repos/{REPOSITORY}"
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            del format, args  # quiet: the test reads the requests, not the log
-
-        def answer(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def body(self) -> Any:
-            return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             github.requests.append(("GET", self.path, None))
@@ -104,16 +88,9 @@ def handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 def github() -> Iterator[FakeGitHub]:
     """The stand-in, on a free port of 127.0.0.1, stopped after the test."""
     state = FakeGitHub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(handler_for(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="module")
