@@ -33,7 +33,15 @@ from tests.helpers import (
     project_files,
     run,
 )
-from tests.test_update import printed_steps, team_owned, update, user_env
+from tests.test_update import (
+    conflict_leftovers_in_git as conflict_leftovers,
+)
+from tests.test_update import (
+    printed_steps,
+    team_owned,
+    update,
+    user_env,
+)
 from tools import changelog
 from tools.environment import index_url
 
@@ -138,17 +146,6 @@ def do_the_teams_work(project: Path) -> TeamWork:
         assert name == "tools/team_report.py" or team_owned(name, package), f"{name} should be the team's"
     git_commit_all(project, "The team's work")
     return TeamWork(texts, DELETED)
-
-
-def conflict_leftovers(project: Path) -> list[str]:
-    """Return the project's files (git's, the ignored ones left out) with conflict markers, and .rej files."""
-    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=project).stdout
-    return [
-        name
-        for name in sorted(set(listed.split()))
-        if name.endswith(".rej")
-        or ((project / name).is_file() and "<" * 7 + " " in (project / name).read_text(errors="replace"))
-    ]
 
 
 def assert_the_teams_work_survived(project: Path, work: TeamWork) -> None:

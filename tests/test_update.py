@@ -250,7 +250,7 @@ OLD_RELEASE_EDITS = {
         # the hooks find it only once `make setup` has installed it.
         ('detect-secrets = ">=1.5,<2"\n', ""),
         # 0.2.0 drops a package: `make setup` removes it from the environment.
-        ('pytest = ">=8.3,<10"\n', 'pytest = ">=8.3,<10"\ntypes-pyyaml = ">=6"\n'),
+        ('pytest = ">=8.3,<10"\n', 'pytest = ">=8.3,<10"\ntypes-toml = ">=0.10"\n'),
     ],
     "template/.pre-commit-config.yaml": [
         (
@@ -379,10 +379,10 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     assert "poetry.lock was stale" in setup, f"`make setup` should say it re-resolved the lock:\n{setup}"
     new_pins = locked_versions(project)
     assert "detect-secrets" in new_pins, "the lock should pin the package 0.2.0 added"
-    assert "types-pyyaml" not in new_pins, "the lock should drop the package 0.2.0 removed"
+    assert "types-toml" not in new_pins, "the lock should drop the package 0.2.0 removed"
     kept = {name: old_pins[name] for name in old_pins.keys() & new_pins.keys()}
     assert kept == {name: new_pins[name] for name in kept}, "re-resolving should keep every pin that fits"
-    assert "types-pyyaml" not in installed_packages(project), "the environment should drop it too"
+    assert "types-toml" not in installed_packages(project), "the environment should drop it too"
     # (this is also the slow layer's `make ci` of a stage 1 project: test_project.py runs stage 3's)
     ci = results[steps.index(["make", "ci"])]
     ci_output = ci.stdout + ci.stderr
@@ -393,6 +393,44 @@ def test_update_across_a_dependency_change_by_the_printed_steps(
     assert status == "", f"every change should be committed:\n{status}"
     changed = run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, env=env).stdout
     assert "poetry.lock" in changed.split(), "the re-resolved lock should be committed with the update"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("old-release")  # one project at the old release (see conftest.py)
+def test_a_stage_1_project_jumps_to_stage_4_by_update(
+    project_at_old_release: tuple[Path, str], project_env: dict[str, str]
+) -> None:
+    # given the set-up stage 1 project (through the update above, when run with it), all committed
+    project, _ = project_at_old_release
+    env = user_env(project_env)
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+
+    # when it adopts stage 4 in one jump, and the team runs the printed steps
+    update(project, "0.2.0", stage=4)
+    run(["make", "setup"], cwd=project, env=env)
+    run(["git", "add", "--all"], cwd=project, env=env)
+    # (every gate but stage 3's, whose image needs the Docker engine of the other worker: the
+    # image's gate runs in tests/test_releases.py and in the demo)
+    gates = run(["make", "lint", "stage-tracking", "stage-monitoring"], cwd=project, env=env, check=False)
+
+    # then the files of stages 2 to 4 came without conflict, and their gates pass
+    missing = sorted(expected_files(4, package) - project_files(project))
+    assert missing == [], f"every file of stage 4 should be there: {missing}"
+    assert conflict_leftovers_in_git(project) == [], "adopting stage 4 should not conflict"
+    output = gates.stdout + gates.stderr
+    assert gates.returncode == 0, f"lint and the gates should pass:\n{output[-20000:]}"
+    assert "The model card describes the current champion" in output, "the stage 2 gate should run"
+
+
+def conflict_leftovers_in_git(project: Path) -> list[str]:
+    """Return the project's files (git's, the ignored ones left out) with conflict markers, and .rej files."""
+    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=project).stdout
+    return [
+        name
+        for name in sorted(set(listed.split()))
+        if name.endswith(".rej")
+        or ((project / name).is_file() and "<" * 7 + " " in (project / name).read_text(errors="replace"))
+    ]
 
 
 # The update from before core/ had one folder per stage (copier.yml's `_migrations`, hooks/): a project

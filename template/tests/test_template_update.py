@@ -154,8 +154,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(root, "commit", "--quiet", "-m", "Generate")
     git(root, "rm", "--quiet", "tools/sample_data.py")
     git(root, "commit", "--quiet", "-m", "We bring our own data")
+    # (a shell script that runs the stand-in with this Python: a shebang cannot name a path with a
+    # space, which a project's folder may have)
+    stand_in = tmp_path / "fake_copier.py"
+    stand_in.write_text(FAKE_COPIER)
     copier = tmp_path / "copier"
-    copier.write_text(f"#!{sys.executable}\n{FAKE_COPIER}")
+    copier.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{stand_in}" "$@"\n')
     copier.chmod(0o755)
     monkeypatch.setenv("COPIER", str(copier))
     monkeypatch.chdir(root)
